@@ -1,0 +1,11 @@
+/**
+ * \file tcpsec/tcpsec.h
+ * \brief Umbrella header: includes every public tcpsec header.
+ */
+#ifndef TCPSEC_TCPSEC_H
+#define TCPSEC_TCPSEC_H
+
+#include "tcpsec/version.h"
+#include "tcpsec/core.h"
+
+#endif /* TCPSEC_TCPSEC_H */
