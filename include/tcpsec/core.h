@@ -126,10 +126,17 @@ TCPSEC_API const char *tcpsec_strerror(int err);
  */
 TCPSEC_API const char *tcpsec_strerror_name(int err);
 
-/** \brief Version string of the library that is running, e.g. "0.1.0". */
+/**
+ * \brief Report the version of the library that is running.
+ * \return A static string such as "0.1.0"; compare with
+ *         TCPSEC_VERSION_STRING to detect a header/library mismatch.
+ */
 TCPSEC_API const char *tcpsec_version(void);
 
-/** \brief Version of the running library as TCPSEC_VERSION_NUM encodes it. */
+/**
+ * \brief Report the version of the running library as a number.
+ * \return The version encoded like TCPSEC_VERSION_NUM.
+ */
 TCPSEC_API uint32_t tcpsec_version_num(void);
 
 /** Log levels, from the most to the least important. */
@@ -168,9 +175,13 @@ typedef int (*tcpsec_random_fn)(void *user, uint8_t *buf, size_t len);
  * struct's layout is frozen: it will never gain fields.
  */
 typedef struct tcpsec_allocator {
+  /** Allocate \c size bytes; NULL on failure. */
   void *(*malloc_fn)(size_t size, void *user);
+  /** Resize a block from malloc_fn; NULL on failure (block unchanged). */
   void *(*realloc_fn)(void *ptr, size_t size, void *user);
+  /** Release a block; never called with NULL. */
   void (*free_fn)(void *ptr, void *user);
+  /** Passed as the last argument of the three functions. */
   void *user;
 } tcpsec_allocator;
 
@@ -241,6 +252,9 @@ TCPSEC_API void tcpsec_ctx_free(tcpsec_ctx *ctx);
 
 /**
  * \brief Fill \p buf with random bytes from the context's random source.
+ * \param ctx Context whose source is used.
+ * \param buf Output buffer.
+ * \param len Number of bytes to write.
  * \return 0 on success, TCPSEC_ERR_INVALID_ARGUMENT if \p ctx is NULL or
  *         \p buf is NULL with a non-zero \p len, TCPSEC_ERR_RANDOM if the
  *         source failed.
