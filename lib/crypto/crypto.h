@@ -11,6 +11,14 @@
  * All functions return 0 or a negative TCPSEC_ERR_* code. Keyed objects are
  * allocated through the context's allocator and wiped when freed; their
  * *_free functions accept NULL.
+ *
+ * Errors common to all functions:
+ *   TCPSEC_ERR_INVALID_ARGUMENT  a NULL pointer with a non-zero length, or a
+ *                                length outside the documented range
+ *   TCPSEC_ERR_UNKNOWN_ALGORITHM a transform or hash tcpsec does not offer
+ *   TCPSEC_ERR_NO_MEMORY         an allocation failed
+ *   TCPSEC_ERR_RANDOM            the context's random source failed
+ *   TCPSEC_ERR_CRYPTO_BACKEND    any other failure inside the provider
  */
 #ifndef TCPSEC_CRYPTO_CRYPTO_H
 #define TCPSEC_CRYPTO_CRYPTO_H
@@ -45,6 +53,9 @@ typedef enum tcpsec_hash_alg {
 #define TCPSEC_AES_BLOCK_LEN 16
 #define TCPSEC_KE_MAX_PUBLIC_LEN 256 /* MODP-2048 */
 #define TCPSEC_KE_MAX_SECRET_LEN 256
+#define TCPSEC_NONCE_MAX_LEN 256      /* RFC 7296 section 3.9 */
+#define TCPSEC_PRF_PLUS_MAX_BLOCKS 255 /* prf+ counter is one octet */
+#define TCPSEC_PRF_PLUS_MAX_SEED 8     /* pieces of the prf+ seed */
 
 typedef struct tcpsec_encr_info {
   uint16_t id;          /* TCPSEC_ENCR_* */
@@ -153,12 +164,17 @@ int tcpsec_prf(tcpsec_ctx *ctx, uint16_t prf, const uint8_t *key,
                size_t key_len, const tcpsec_iov *iov, size_t iov_count,
                uint8_t *out);
 
-/* prf+ (RFC 7296 section 2.13). out_len may be at most 255 PRF outputs. */
+/* prf+ (RFC 7296 section 2.13). out_len may be at most 255 PRF outputs
+ * (TCPSEC_ERR_LIMIT beyond); the seed has at most TCPSEC_PRF_PLUS_MAX_SEED
+ * pieces and must not overlap out. out is wiped on failure. */
 int tcpsec_prf_plus(tcpsec_ctx *ctx, uint16_t prf, const uint8_t *key,
                     size_t key_len, const tcpsec_iov *seed, size_t seed_count,
                     uint8_t *out, size_t out_len);
 
 /* ---- IKEv2 key derivation (RFC 7296 sections 2.14, 2.17, 2.18) -------- */
+
+/* Nonces longer than TCPSEC_NONCE_MAX_LEN give TCPSEC_ERR_INVALID_ARGUMENT;
+ * an unknown PRF gives TCPSEC_ERR_UNKNOWN_ALGORITHM. */
 
 /* SKEYSEED = prf(Ni | Nr, g^ir); writes prf out_len bytes. */
 int tcpsec_ikev2_skeyseed(tcpsec_ctx *ctx, uint16_t prf, const uint8_t *ni,
@@ -194,7 +210,9 @@ int tcpsec_ikev2_child_keymat(tcpsec_ctx *ctx, uint16_t prf,
 
 typedef struct tcpsec_aead tcpsec_aead;
 
-/* key_len excludes the salt: 16 or 32 for AES-GCM, 32 for ChaCha20. */
+/* key_len excludes the salt: 16 or 32 for AES-GCM, 32 for ChaCha20
+ * (TCPSEC_ERR_INVALID_KEY_LENGTH otherwise). AES-CBC and other non-AEAD
+ * numbers give TCPSEC_ERR_UNKNOWN_ALGORITHM. */
 int tcpsec_aead_new(tcpsec_ctx *ctx, uint16_t encr, const uint8_t *key,
                     size_t key_len, tcpsec_aead **out);
 /* nonce is TCPSEC_AEAD_NONCE_LEN bytes; in == out is allowed. */
@@ -212,9 +230,11 @@ void tcpsec_aead_free(tcpsec_aead *a);
 
 typedef struct tcpsec_cbc tcpsec_cbc;
 
+/* key_len is 16, 24 or 32 (TCPSEC_ERR_INVALID_KEY_LENGTH otherwise). */
 int tcpsec_cbc_new(tcpsec_ctx *ctx, const uint8_t *key, size_t key_len,
                    tcpsec_cbc **out);
-/* len must be a multiple of 16; iv is not modified; in == out is allowed. */
+/* len must be a multiple of 16 (TCPSEC_ERR_INVALID_ARGUMENT otherwise); iv
+ * is not modified; in == out is allowed. No padding is added or removed. */
 int tcpsec_cbc_encrypt(tcpsec_cbc *c, const uint8_t *iv, const uint8_t *in,
                        uint8_t *out, size_t len);
 int tcpsec_cbc_decrypt(tcpsec_cbc *c, const uint8_t *iv, const uint8_t *in,
@@ -228,7 +248,9 @@ typedef struct tcpsec_ke tcpsec_ke;
 /* Generate a key pair for the group with the context's random source. */
 int tcpsec_ke_new(tcpsec_ctx *ctx, uint16_t group, tcpsec_ke **out);
 /* Use a given private value (tests and published vectors): big-endian
- * scalar for MODP and ECP, the raw 32 bytes for Curve25519. */
+ * scalar for MODP and ECP, the raw 32 bytes for Curve25519 (clamped as
+ * RFC 7748 section 5 says). TCPSEC_ERR_INVALID_ARGUMENT when the value is
+ * outside 1 < x < p-1 (MODP) or 1 <= d < n (ECP). */
 int tcpsec_ke_new_with_private(tcpsec_ctx *ctx, uint16_t group,
                                const uint8_t *priv, size_t priv_len,
                                tcpsec_ke **out);
@@ -241,7 +263,10 @@ int tcpsec_ke_public(const tcpsec_ke *ke, uint8_t *out, size_t len);
  * Curve25519 the 32-byte result. Peer values are validated first:
  * TCPSEC_ERR_INVALID_PUBLIC_KEY for a wrong length, a point not on the curve
  * or the identity, a MODP value outside 1 < y < p-1;
- * TCPSEC_ERR_WEAK_SHARED_SECRET for an all-zero Curve25519 result. */
+ * TCPSEC_ERR_WEAK_SHARED_SECRET for an all-zero Curve25519 result; secret
+ * is wiped in both cases. A secret_len other than the group's secret_len
+ * gives TCPSEC_ERR_BUFFER_TOO_SMALL (shorter) or
+ * TCPSEC_ERR_INVALID_ARGUMENT. */
 TCPSEC_NODISCARD int tcpsec_ke_compute(tcpsec_ke *ke, const uint8_t *peer,
                                        size_t peer_len, uint8_t *secret,
                                        size_t secret_len);

@@ -3,10 +3,11 @@
  * crypto/crypto.h dispatch to.
  *
  * crypto.h checks arguments (algorithm numbers, key lengths, NULL pointers,
- * buffer sizes) before calling a provider, so a provider sees only requests
- * it has to serve. A provider allocates its keyed objects itself, with the
- * context's allocator, and puts the common header (struct tcpsec_aead_base
- * and friends) first, so the dispatching code can find the provider of any
+ * buffer sizes) before calling a provider, so a provider receives only
+ * requests it has to serve. A provider allocates its keyed objects itself,
+ * with the context's allocator, and embeds the common header defined here
+ * (struct tcpsec_aead, tcpsec_cbc, tcpsec_hmac_key, tcpsec_ke) as their
+ * first member, so the dispatching code can find the provider of any
  * object. A second backend or a hardware offload fills its own table and is
  * installed in ctx->crypto.
  *
