@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev                  # libFuzzer and sanitizers
   abigail-tools doxygen                     # ABI check, API reference
   tshark unzip python3 binutils             # independent decoding, vectors
-  iproute2 nftables iputils-ping            # namespace tests
+  iproute2 nftables iputils-ping tcpdump    # namespace tests
 )
 
 missing=()
