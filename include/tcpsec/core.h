@@ -80,9 +80,10 @@ extern "C" {
 #define TCPSEC_ERR_STREAM_BAD_LENGTH  -301 /**< Stream frame length 0 or 1: close the connection. */
 #define TCPSEC_ERR_STREAM_CLOSED      -302 /**< Stream had a fatal error: reset it first. */
 #define TCPSEC_ERR_MESSAGE_TOO_LONG   -303 /**< Message longer than the framing allows. */
-#define TCPSEC_ERR_BAD_MARKER         -304 /**< UDP datagram has neither marker nor SPI. */
+#define TCPSEC_ERR_BAD_MARKER         -304 /**< Message has neither the non-ESP marker nor an SPI. */
 #define TCPSEC_ERR_BAD_CHECKSUM       -305 /**< TCP or IP checksum wrong. */
 #define TCPSEC_ERR_BAD_SEGMENT        -306 /**< IP or TCP header of a segment invalid. */
+#define TCPSEC_ERR_SHORT_IKE_MESSAGE  -307 /**< IKE message shorter than the 28-byte IKE header. */
 
 /* IKE */
 #define TCPSEC_ERR_UNSUPPORTED_CRITICAL_PAYLOAD -400 /**< Unknown payload with the critical bit. */

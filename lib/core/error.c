@@ -49,9 +49,10 @@ static const struct error_entry error_table[] = {
   {TCPSEC_ERR_STREAM_BAD_LENGTH, "STREAM_BAD_LENGTH", "TCP stream frame length 0 or 1, connection must close"},
   {TCPSEC_ERR_STREAM_CLOSED, "STREAM_CLOSED", "TCP stream failed earlier and must be reset"},
   {TCPSEC_ERR_MESSAGE_TOO_LONG, "MESSAGE_TOO_LONG", "message too long for the encapsulation"},
-  {TCPSEC_ERR_BAD_MARKER, "BAD_MARKER", "UDP datagram has no non-ESP marker and no SPI"},
+  {TCPSEC_ERR_BAD_MARKER, "BAD_MARKER", "message has neither the non-ESP marker nor an SPI"},
   {TCPSEC_ERR_BAD_CHECKSUM, "BAD_CHECKSUM", "checksum mismatch"},
   {TCPSEC_ERR_BAD_SEGMENT, "BAD_SEGMENT", "invalid IP or TCP header"},
+  {TCPSEC_ERR_SHORT_IKE_MESSAGE, "SHORT_IKE_MESSAGE", "IKE message shorter than the IKE header"},
 
   {TCPSEC_ERR_UNSUPPORTED_CRITICAL_PAYLOAD, "UNSUPPORTED_CRITICAL_PAYLOAD", "unsupported critical payload"},
   {TCPSEC_ERR_INVALID_SYNTAX, "INVALID_SYNTAX", "invalid IKE message syntax"},
