@@ -7,5 +7,8 @@
 
 #include "tcpsec/version.h"
 #include "tcpsec/core.h"
+#include "tcpsec/encap.h"
+#include "tcpsec/esp.h"
+#include "tcpsec/sa.h"
 
 #endif /* TCPSEC_TCPSEC_H */
