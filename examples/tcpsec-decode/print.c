@@ -35,7 +35,7 @@ static void print_transform(emitter *em, const tcpsec_ike_transform *t) {
   em_end_object(em);
 }
 
-static void print_sa(emitter *em, const tcpsec_ike_sa *sa) {
+static void print_sa(emitter *em, const tcpsec_ike_sa_payload *sa) {
   size_t i, j;
 
   em_begin_array(em, "proposals");

@@ -10,5 +10,6 @@
 #include "tcpsec/encap.h"
 #include "tcpsec/esp.h"
 #include "tcpsec/sa.h"
+#include "tcpsec/ike.h"
 
 #endif /* TCPSEC_TCPSEC_H */

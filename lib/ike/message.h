@@ -154,10 +154,10 @@ typedef struct tcpsec_ike_proposal {
 } tcpsec_ike_proposal;
 
 /* SA payload. */
-typedef struct tcpsec_ike_sa {
+typedef struct tcpsec_ike_sa_payload {
   const tcpsec_ike_proposal *proposals;
   uint8_t count;
-} tcpsec_ike_sa;
+} tcpsec_ike_sa_payload;
 
 /* KE payload (RFC 7296 section 3.4). */
 typedef struct tcpsec_ike_ke {
@@ -299,7 +299,7 @@ typedef struct tcpsec_ike_payload {
   const uint8_t *body;
   size_t body_len;
   union {
-    tcpsec_ike_sa sa;
+    tcpsec_ike_sa_payload sa;
     tcpsec_ike_ke ke;
     tcpsec_ike_id id;          /* IDi, IDr */
     tcpsec_ike_cert cert;      /* CERT, CERTREQ */

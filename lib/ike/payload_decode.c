@@ -188,7 +188,7 @@ static int decode_transforms(tcpsec_ike_msg *msg, tcpsec_ike_payload *p,
  */
 static int decode_sa(tcpsec_ike_msg *msg, tcpsec_ike_payload *p,
                      tcpsec_ike_parse_error *err) {
-  tcpsec_ike_sa *sa = &p->u.sa;
+  tcpsec_ike_sa_payload *sa = &p->u.sa;
   uint8_t last = TCPSEC_IKE_PROPOSAL_MORE;
   tcpsec_cursor c;
   int rc;

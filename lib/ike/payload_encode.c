@@ -107,7 +107,7 @@ static int encode_proposal(const tcpsec_ike_proposal *prop, int last,
   return 0;
 }
 
-static int encode_sa(const tcpsec_ike_sa *sa, tcpsec_buf *out) {
+static int encode_sa(const tcpsec_ike_sa_payload *sa, tcpsec_buf *out) {
   size_t i;
   int rc = 0;
 
