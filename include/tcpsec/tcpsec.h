@@ -11,5 +11,6 @@
 #include "tcpsec/esp.h"
 #include "tcpsec/sa.h"
 #include "tcpsec/ike.h"
+#include "tcpsec/gw.h"
 
 #endif /* TCPSEC_TCPSEC_H */

@@ -1,0 +1,468 @@
+/*
+ * Gateway object: settings, tunnels, entry points and timers.
+ *
+ * Every public entry point goes through gw_entry()/gw_exit(): the pair
+ * rejects calls from inside a callback and, on the way out, frees IKE SAs
+ * and instances that failed or were deleted while callbacks ran (they cannot
+ * be freed from inside their own callbacks).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "core/util.h"
+#include "crypto/crypto.h"
+#include "gw/gw_internal.h"
+
+void tcpsec_gw_config_default(tcpsec_gw_config *cfg) {
+  if (cfg == NULL)
+    return;
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->size = sizeof(*cfg);
+  cfg->cookie_threshold = 64;
+  cfg->max_instances = 10000;
+  cfg->max_connections = 20000;
+}
+
+void tcpsec_gw_tunnel_config_default(tcpsec_gw_tunnel_config *cfg) {
+  if (cfg == NULL)
+    return;
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->size = sizeof(*cfg);
+  cfg->type = TCPSEC_GW_STATIC;
+  cfg->transport = TCPSEC_GW_TRANSPORT_UDP;
+  cfg->segment_placement = TCPSEC_SEGMENT_BEHIND;
+  cfg->tcp_port = 4500;
+  cfg->auto_transport_threshold_ms = 15000;
+  cfg->ike_lifetime_ms = 86400000;
+  cfg->child_lifetime_ms = 43200000;
+  cfg->dpd_interval_ms = 20000;
+  cfg->retransmit_timeout_ms = 1000;
+  cfg->retransmit_limit = 5;
+  cfg->replay_window = TCPSEC_ESP_REPLAY_WINDOW_DEFAULT;
+  cfg->nat_keepalive_ms = 20000;
+  cfg->tcp_reconnect_ms = 1000;
+  cfg->clamp_mss = 1;
+  cfg->outer_mtu = 1500;
+}
+
+void tcpsec_gw_callbacks_default(tcpsec_gw_callbacks *cb) {
+  if (cb == NULL)
+    return;
+  memset(cb, 0, sizeof(*cb));
+  cb->size = sizeof(*cb);
+}
+
+/* Copy a size-versioned struct: defaults first, then the caller's bytes
+ * up to the smaller of the two sizes. Unknown trailing bytes must be 0. */
+static int copy_versioned(void *dst, size_t dst_size, const void *src) {
+  size_t src_size, i;
+  const uint8_t *s = src;
+
+  memcpy(&src_size, src, sizeof(size_t));
+  if (src_size < sizeof(size_t))
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  for (i = dst_size; i < src_size; i++)
+    if (s[i] != 0)
+      return TCPSEC_ERR_INVALID_ARGUMENT;
+  memcpy(dst, src, TCPSEC_MIN(src_size, dst_size));
+  memcpy(dst, &dst_size, sizeof(size_t));
+  return 0;
+}
+
+int tcpsec_gw_new(tcpsec_ctx *ctx, const tcpsec_gw_config *cfg,
+                  const tcpsec_gw_callbacks *cb, tcpsec_gw **out) {
+  tcpsec_ike_responder_config rcfg;
+  struct tcpsec_gw *gw;
+  int rv;
+
+  if (ctx == NULL || cb == NULL || out == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+
+  gw = tcpsec_calloc(ctx, 1, sizeof(*gw));
+  if (gw == NULL)
+    return TCPSEC_ERR_NO_MEMORY;
+  gw->ctx = ctx;
+  tcpsec_gw_config_default(&gw->cfg);
+  tcpsec_gw_callbacks_default(&gw->cb);
+  rv = cfg != NULL ? copy_versioned(&gw->cfg, sizeof(gw->cfg), cfg) : 0;
+  if (rv == 0)
+    rv = copy_versioned(&gw->cb, sizeof(gw->cb), cb);
+  if (rv != 0)
+    goto fail;
+
+  gw->scratch = tcpsec_malloc(ctx, GW_SCRATCH_LEN);
+  if (gw->scratch == NULL) {
+    rv = TCPSEC_ERR_NO_MEMORY;
+    goto fail;
+  }
+  rv = tcpsec_sad_new(ctx, NULL, &gw->sad);
+  if (rv != 0)
+    goto fail;
+  tcpsec_ike_responder_config_default(&rcfg);
+  rcfg.cookie_threshold = gw->cfg.cookie_threshold;
+  rv = tcpsec_ike_responder_new(ctx, &rcfg, &gw->responder);
+  if (rv != 0)
+    goto fail;
+
+  *out = gw;
+  return 0;
+
+fail:
+  tcpsec_gw_free(gw);
+  return rv;
+}
+
+static void tunnel_free(tcpsec_ctx *ctx, struct gw_tunnel *t) {
+  if (t == NULL)
+    return;
+  tcpsec_free_secret(ctx, t->psk, t->cfg.psk_len);
+  tcpsec_free(ctx, t->ike_proposals);
+  tcpsec_free(ctx, t->esp_proposals);
+  tcpsec_free_secret(ctx, t, sizeof(*t));
+}
+
+void tcpsec_gw_free(tcpsec_gw *gw) {
+  size_t i;
+
+  if (gw == NULL)
+    return;
+  for (i = 0; i < gw->peer_count; i++)
+    gw_peer_free(gw->peers[i]);
+  for (i = 0; i < gw->conn_cap; i++)
+    if (gw->conns[i].id != 0)
+      gw_conn_release(gw, &gw->conns[i], 1);
+  for (i = 0; i < gw->tunnel_count; i++)
+    tunnel_free(gw->ctx, gw->tunnels[i]);
+  tcpsec_free(gw->ctx, gw->tunnels);
+  tcpsec_free(gw->ctx, gw->peers);
+  tcpsec_free(gw->ctx, gw->conns);
+  tcpsec_free(gw->ctx, gw->spi_map);
+  tcpsec_ike_responder_free(gw->responder);
+  tcpsec_sad_free(gw->sad);
+  tcpsec_free_secret(gw->ctx, gw->scratch, GW_SCRATCH_LEN);
+  tcpsec_free_secret(gw->ctx, gw, sizeof(*gw));
+}
+
+static char *dup_string(tcpsec_ctx *ctx, const char *s) {
+  size_t n;
+  char *d;
+
+  if (s == NULL)
+    return NULL;
+  n = strlen(s) + 1;
+  d = tcpsec_malloc(ctx, n);
+  if (d != NULL)
+    memcpy(d, s, n);
+  return d;
+}
+
+static int tunnel_check(struct tcpsec_gw *gw,
+                        const tcpsec_gw_tunnel_config *c) {
+  const char *why = NULL;
+
+  if (c->name == NULL || c->name[0] == '\0' ||
+      strlen(c->name) > TCPSEC_GW_NAME_MAX)
+    why = "name must have 1 to 35 characters";
+  else if (c->type != TCPSEC_GW_STATIC && c->type != TCPSEC_GW_DYNAMIC)
+    why = "type must be static or dynamic";
+  else if (c->psk == NULL || c->psk_len == 0)
+    why = "a pre-shared key is required";
+  else if (c->type == TCPSEC_GW_STATIC && c->remote_gw.family == 0)
+    why = "a static tunnel needs a remote gateway";
+  else if (c->local.family == 0)
+    why = "a local address is required";
+  else if (c->transport < TCPSEC_GW_TRANSPORT_UDP ||
+           c->transport > TCPSEC_GW_TRANSPORT_AUTO)
+    why = "transport must be udp, tcp or auto";
+  else if (c->type == TCPSEC_GW_DYNAMIC &&
+           c->transport == TCPSEC_GW_TRANSPORT_AUTO)
+    why = "transport auto is for static tunnels; a dial-up tunnel accepts "
+          "both";
+  else if (c->local_ts_count == 0 || c->local_ts_count > GW_MAX_TS ||
+           c->remote_ts_count == 0 || c->remote_ts_count > GW_MAX_TS)
+    why = "1 to 16 local and remote subnets are required";
+  else if (c->dh_group_count > GW_MAX_GROUPS ||
+           c->pfs_group_count > GW_MAX_GROUPS)
+    why = "at most 8 key exchange groups";
+  else if (c->local_id.len > GW_MAX_ID_LEN || c->peer_id.len > GW_MAX_ID_LEN)
+    why = "identities are limited to 255 bytes";
+  else if (c->replay_window > TCPSEC_ESP_REPLAY_WINDOW_MAX)
+    why = "replay window too large";
+  else if (c->tcp_port == 0)
+    why = "the TCP port must not be 0";
+  if (why == NULL)
+    return 0;
+  tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw", "tunnel \"%s\": %s",
+             c->name != NULL ? c->name : "", why);
+  return TCPSEC_ERR_CONFIG;
+}
+
+/* Parse the proposal lists once here so that a typo is reported when the
+ * tunnel is added, not at the first negotiation. */
+static int tunnel_check_proposals(struct tcpsec_gw *gw,
+                                  const tcpsec_gw_tunnel_config *c) {
+  tcpsec_proposal_spec specs[16];
+  char err[128];
+  size_t n;
+  int rv;
+
+  if (c->ike_proposals != NULL) {
+    rv = tcpsec_proposal_parse_list(c->ike_proposals, TCPSEC_PROPOSAL_IKE,
+                                    specs, TCPSEC_ARRAY_SIZE(specs), &n, err,
+                                    sizeof(err));
+    if (rv != 0) {
+      tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
+                 "tunnel \"%s\": IKE proposal: %s", c->name, err);
+      return rv;
+    }
+  }
+  if (c->esp_proposals != NULL) {
+    rv = tcpsec_proposal_parse_list(c->esp_proposals, TCPSEC_PROPOSAL_ESP,
+                                    specs, TCPSEC_ARRAY_SIZE(specs), &n, err,
+                                    sizeof(err));
+    if (rv != 0) {
+      tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
+                 "tunnel \"%s\": ESP proposal: %s", c->name, err);
+      return rv;
+    }
+  }
+  return 0;
+}
+
+static int tunnel_copy(struct tcpsec_gw *gw, struct gw_tunnel *t,
+                       const tcpsec_gw_tunnel_config *c) {
+  t->cfg = *c;
+  memcpy(t->name, c->name, strlen(c->name) + 1);
+  t->cfg.name = t->name;
+
+  t->psk = tcpsec_malloc(gw->ctx, c->psk_len);
+  if (t->psk == NULL)
+    return TCPSEC_ERR_NO_MEMORY;
+  memcpy(t->psk, c->psk, c->psk_len);
+  t->cfg.psk = t->psk;
+
+  t->ike_proposals = dup_string(gw->ctx, c->ike_proposals);
+  t->esp_proposals = dup_string(gw->ctx, c->esp_proposals);
+  if ((c->ike_proposals != NULL && t->ike_proposals == NULL) ||
+      (c->esp_proposals != NULL && t->esp_proposals == NULL))
+    return TCPSEC_ERR_NO_MEMORY;
+  t->cfg.ike_proposals = t->ike_proposals;
+  t->cfg.esp_proposals = t->esp_proposals;
+
+  if (c->dh_group_count > 0)
+    memcpy(t->dh_groups, c->dh_groups, c->dh_group_count * sizeof(uint16_t));
+  t->cfg.dh_groups = t->dh_groups;
+  if (c->pfs_group_count > 0)
+    memcpy(t->pfs_groups, c->pfs_groups,
+           c->pfs_group_count * sizeof(uint16_t));
+  t->cfg.pfs_groups = t->pfs_groups;
+  memcpy(t->local_ts, c->local_ts, c->local_ts_count * sizeof(t->local_ts[0]));
+  memcpy(t->remote_ts, c->remote_ts,
+         c->remote_ts_count * sizeof(t->remote_ts[0]));
+  t->cfg.local_ts = t->local_ts;
+  t->cfg.remote_ts = t->remote_ts;
+
+  if (c->local_id.len > 0)
+    memcpy(t->local_id, c->local_id.data, c->local_id.len);
+  t->cfg.local_id.data = t->local_id;
+  if (c->peer_id.len > 0)
+    memcpy(t->peer_id, c->peer_id.data, c->peer_id.len);
+  t->cfg.peer_id.data = t->peer_id;
+  t->next_instance = 1;
+  return 0;
+}
+
+int tcpsec_gw_add_tunnel(tcpsec_gw *gw, const tcpsec_gw_tunnel_config *cfg) {
+  tcpsec_gw_tunnel_config c;
+  struct gw_tunnel *t, **list;
+  size_t i;
+  int rv;
+
+  if (gw == NULL || cfg == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  if (gw->in_callback)
+    return TCPSEC_ERR_INVALID_STATE;
+  tcpsec_gw_tunnel_config_default(&c);
+  rv = copy_versioned(&c, sizeof(c), cfg);
+  if (rv != 0)
+    return rv;
+  rv = tunnel_check(gw, &c);
+  if (rv == 0)
+    rv = tunnel_check_proposals(gw, &c);
+  if (rv != 0)
+    return rv;
+  for (i = 0; i < gw->tunnel_count; i++)
+    if (strcmp(gw->tunnels[i]->name, c.name) == 0)
+      return TCPSEC_ERR_EXISTS;
+
+  t = tcpsec_calloc(gw->ctx, 1, sizeof(*t));
+  if (t == NULL)
+    return TCPSEC_ERR_NO_MEMORY;
+  rv = tunnel_copy(gw, t, &c);
+  if (rv != 0) {
+    tunnel_free(gw->ctx, t);
+    return rv;
+  }
+  list = tcpsec_realloc(gw->ctx, gw->tunnels,
+                        (gw->tunnel_count + 1) * sizeof(*list));
+  if (list == NULL) {
+    tunnel_free(gw->ctx, t);
+    return TCPSEC_ERR_NO_MEMORY;
+  }
+  gw->tunnels = list;
+  gw->tunnels[gw->tunnel_count++] = t;
+  tcpsec_log(gw->ctx, TCPSEC_LOG_INFO, "gw",
+             "tunnel \"%s\" added: %s, transport %s%s, TCP port %u", t->name,
+             c.type == TCPSEC_GW_STATIC ? "static" : "dial-up",
+             c.transport == TCPSEC_GW_TRANSPORT_UDP   ? "udp"
+             : c.transport == TCPSEC_GW_TRANSPORT_TCP ? "tcp"
+                                                      : "auto",
+             c.fortinet_esp ? " with Fortinet-style ESP segments" : "",
+             (unsigned)c.tcp_port);
+  return 0;
+}
+
+int gw_entry(struct tcpsec_gw *gw, uint64_t now_ms) {
+  if (gw == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  if (gw->in_callback)
+    return TCPSEC_ERR_INVALID_STATE;
+  gw->now_ms = now_ms;
+  return 0;
+}
+
+void gw_exit(struct tcpsec_gw *gw) { gw_peer_reap(gw, gw->now_ms); }
+
+void gw_event(struct tcpsec_gw *gw, struct gw_peer *peer, int type,
+              int reason, uint32_t spi_in, uint32_t spi_out) {
+  tcpsec_gw_event ev;
+
+  if (gw->cb.event == NULL)
+    return;
+  memset(&ev, 0, sizeof(ev));
+  ev.size = sizeof(ev);
+  ev.type = type;
+  ev.tunnel = peer->tunnel->name;
+  ev.instance = peer->name;
+  ev.reason = reason;
+  ev.spi_in = spi_in;
+  ev.spi_out = spi_out;
+  gw->in_callback++;
+  gw->cb.event(gw->cb.user, &ev);
+  gw->in_callback--;
+}
+
+int tcpsec_gw_start(tcpsec_gw *gw, uint64_t now_ms) {
+  size_t i;
+  int rv = gw_entry(gw, now_ms);
+
+  if (rv != 0)
+    return rv;
+  gw->shutting_down = 0;
+  for (i = 0; i < gw->tunnel_count; i++) {
+    struct gw_tunnel *t = gw->tunnels[i];
+    struct gw_peer *peer = NULL;
+    size_t j;
+
+    if (t->cfg.type != TCPSEC_GW_STATIC)
+      continue;
+    for (j = 0; j < gw->peer_count; j++)
+      if (gw->peers[j]->tunnel == t)
+        peer = gw->peers[j];
+    if (peer == NULL) {
+      peer = gw_peer_new(gw, t, now_ms);
+      if (peer == NULL) {
+        rv = TCPSEC_ERR_NO_MEMORY;
+        break;
+      }
+    }
+    if (peer->ike == NULL && peer->retry_at == UINT64_MAX)
+      peer->retry_at = now_ms;
+  }
+  gw_peer_reap(gw, now_ms);
+  if (rv == 0) {
+    for (i = 0; i < gw->peer_count; i++)
+      gw_peer_timeout(gw->peers[i], now_ms);
+  }
+  gw_exit(gw);
+  return rv;
+}
+
+int tcpsec_gw_shutdown(tcpsec_gw *gw, uint64_t now_ms) {
+  size_t i;
+  int rv = gw_entry(gw, now_ms);
+
+  if (rv != 0)
+    return rv;
+  gw->shutting_down = 1;
+  for (i = 0; i < gw->peer_count; i++) {
+    struct gw_peer *p = gw->peers[i];
+    p->shutting_down = 1;
+    p->retry_at = UINT64_MAX;
+    p->reconnect_at = UINT64_MAX;
+    p->fallback_at = UINT64_MAX;
+    if (p->ike != NULL &&
+        tcpsec_ike_sa_state(p->ike) == TCPSEC_IKE_SA_ESTABLISHED)
+      (void)tcpsec_ike_sa_delete(p->ike, now_ms);
+  }
+  gw_exit(gw);
+  return 0;
+}
+
+uint64_t tcpsec_gw_next_timeout(const tcpsec_gw *gw) {
+  uint64_t next = UINT64_MAX;
+  size_t i;
+
+  if (gw == NULL)
+    return UINT64_MAX;
+  for (i = 0; i < gw->peer_count; i++) {
+    uint64_t t = gw_peer_next_timeout(gw->peers[i]);
+    if (t < next)
+      next = t;
+  }
+  return next;
+}
+
+/* NOTE: timers are found by scanning every instance, which costs O(number
+ * of instances) per call; a hub with many thousands of peers would want a
+ * timer heap here. */
+int tcpsec_gw_handle_timeout(tcpsec_gw *gw, uint64_t now_ms) {
+  size_t i;
+  int rv = gw_entry(gw, now_ms);
+
+  if (rv != 0)
+    return rv;
+  for (i = 0; i < gw->peer_count; i++)
+    gw_peer_timeout(gw->peers[i], now_ms);
+  gw_exit(gw);
+  return 0;
+}
+
+int gw_endpoint_equal(const tcpsec_ike_endpoint *a,
+                      const tcpsec_ike_endpoint *b) {
+  size_t n = a->family == 4 ? 4 : 16;
+
+  return a->family == b->family && a->port == b->port &&
+         memcmp(a->addr, b->addr, n) == 0;
+}
+
+void gw_endpoint_format(const tcpsec_ike_endpoint *ep, char *buf,
+                        size_t len) {
+  if (ep->family == 4) {
+    snprintf(buf, len, "%u.%u.%u.%u:%u", ep->addr[0], ep->addr[1],
+             ep->addr[2], ep->addr[3], (unsigned)ep->port);
+  } else if (ep->family == 6) {
+    size_t i, off = 0;
+    buf[0] = '\0';
+    off += (size_t)snprintf(buf, len, "[");
+    for (i = 0; i < 16 && off < len; i += 2)
+      off += (size_t)snprintf(buf + off, len - off, "%s%x", i ? ":" : "",
+                              (unsigned)(ep->addr[i] << 8 | ep->addr[i + 1]));
+    if (off < len)
+      snprintf(buf + off, len - off, "]:%u", (unsigned)ep->port);
+  } else {
+    snprintf(buf, len, "-");
+  }
+}

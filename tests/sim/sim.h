@@ -1,0 +1,95 @@
+/*
+ * Deterministic network simulation for gateways: one hub and many spokes
+ * in one process, a simulated clock, seeded randomness, a NAT in front of
+ * the spokes, and a carrier that can drop UDP, lose, duplicate, reorder and
+ * delay datagrams, split TCP byte streams into random chunks, and reset TCP
+ * connections.
+ *
+ * Nothing touches a real network: every "packet" is a buffer in a queue.
+ */
+#ifndef TCPSEC_SIM_H
+#define TCPSEC_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsec/gw.h"
+#include "testutil.h"
+
+#define SIM_MAX_NODES 256
+
+typedef struct sim_options {
+  uint64_t seed;
+  unsigned spokes;          /* number of spokes */
+  int transport;            /* TCPSEC_GW_TRANSPORT_* of the spokes */
+  int hub_transport;        /* TCPSEC_GW_TRANSPORT_* of the hub */
+  int fortinet_esp;         /* segment mode on both sides */
+  int nat;                  /* spokes behind one masquerading NAT */
+  int block_udp;            /* carrier drops every UDP datagram */
+  unsigned loss_pct;        /* datagram loss, percent */
+  unsigned dup_pct;         /* datagram duplication, percent */
+  unsigned reorder_pct;     /* datagram extra delay (reordering), percent */
+  int split_tcp;            /* deliver TCP bytes in random chunks */
+  uint32_t auto_threshold_ms;
+  const char *ike_proposal; /* NULL: gateway default */
+  const char *esp_proposal;
+  const uint16_t *groups;
+  size_t group_count;
+} sim_options;
+
+void sim_options_default(sim_options *o);
+
+typedef struct sim sim;
+
+/* Build the hub and spokes; returns NULL on failure (message on stderr). */
+sim *sim_new(const sim_options *o);
+void sim_free(sim *s);
+
+/* Start every gateway and run until `until_ms` of simulated time. */
+void sim_start(sim *s);
+void sim_run_until(sim *s, uint64_t until_ms);
+uint64_t sim_now(const sim *s);
+
+/* Number of spokes whose tunnel is up (TUNNEL_UP seen, not down since). */
+unsigned sim_tunnels_up(const sim *s);
+/* Transport the hub's status shows for the instance of spoke `i`
+ * (TCPSEC_GW_ON_*), or -1 if there is none. */
+int sim_spoke_transport(const sim *s, unsigned i);
+
+/* Send `count` inner packets from spoke i's LAN to the hub's LAN, and as
+ * many back; packets carry unique ids. Spoke-to-spoke: from spoke i's LAN
+ * to spoke j's LAN, through the hub. */
+void sim_send_spoke_to_hub(sim *s, unsigned i, unsigned count);
+void sim_send_hub_to_spoke(sim *s, unsigned i, unsigned count);
+void sim_send_spoke_to_spoke(sim *s, unsigned i, unsigned j, unsigned count);
+
+/* Packets sent, delivered to the right LAN, delivered twice (must be 0),
+ * delivered to a wrong LAN (must be 0). */
+typedef struct sim_counts {
+  uint64_t sent;
+  uint64_t delivered;
+  uint64_t duplicates;
+  uint64_t misdelivered;
+  uint64_t send_errors;
+} sim_counts;
+void sim_get_counts(const sim *s, sim_counts *c);
+void sim_reset_counts(sim *s);
+
+/* Reset every TCP connection of spoke i (both ends see the close). */
+void sim_reset_tcp(sim *s, unsigned i);
+/* The NAT forgets its mappings: spokes get new public ports. */
+void sim_nat_rebind(sim *s);
+/* Set loss and the other impairments while running. */
+void sim_set_impairments(sim *s, unsigned loss, unsigned dup, unsigned reorder,
+                         int split_tcp);
+
+/* Check invariants (no duplicate, no misdelivery, SA counts bounded);
+ * returns 0 when they hold, else prints and returns -1. */
+int sim_check_invariants(const sim *s);
+
+/* Installed Child SAs in all gateways (for leak checks). */
+size_t sim_total_children(const sim *s);
+/* How many IKE SAs the hub status shows established. */
+unsigned sim_hub_instances(const sim *s);
+
+#endif /* TCPSEC_SIM_H */

@@ -1,0 +1,377 @@
+/* Gateway API: configuration checks, misuse and bad input. The exchanges
+ * themselves run in tests/sim. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "tcpsec/gw.h"
+#include "gw/gw_internal.h"
+
+static const uint8_t psk[] = "unit test pre-shared key";
+
+static int noop_send(void *user, const tcpsec_ike_endpoint *local,
+                     const tcpsec_ike_endpoint *remote, const uint8_t *data,
+                     size_t len) {
+  (void)user;
+  (void)local;
+  (void)remote;
+  (void)data;
+  (void)len;
+  return 0;
+}
+
+static void ts_any(tcpsec_ike_traffic_selector *ts) {
+  memset(ts, 0, sizeof(*ts));
+  ts->family = 4;
+  ts->end_port = 65535;
+  memset(ts->end_addr, 0xff, 4);
+}
+
+static void ep4(tcpsec_ike_endpoint *ep, uint8_t a, uint8_t b, uint8_t c,
+                uint8_t d, uint16_t port) {
+  memset(ep, 0, sizeof(*ep));
+  ep->family = 4;
+  ep->port = port;
+  ep->addr[0] = a;
+  ep->addr[1] = b;
+  ep->addr[2] = c;
+  ep->addr[3] = d;
+}
+
+struct fixture {
+  test_rng rng;
+  tcpsec_ctx *ctx;
+  tcpsec_gw *gw;
+  tcpsec_ike_traffic_selector ts;
+  tcpsec_gw_tunnel_config t;
+};
+
+static int setup(void **state) {
+  struct fixture *f = calloc(1, sizeof(*f));
+  tcpsec_gw_callbacks cb;
+
+  f->ctx = test_ctx_new(&f->rng, 11);
+  tcpsec_gw_callbacks_default(&cb);
+  cb.udp_send = noop_send;
+  if (f->ctx == NULL || tcpsec_gw_new(f->ctx, NULL, &cb, &f->gw) != 0)
+    return -1;
+  ts_any(&f->ts);
+  tcpsec_gw_tunnel_config_default(&f->t);
+  f->t.name = "spoke";
+  f->t.psk = psk;
+  f->t.psk_len = sizeof(psk) - 1;
+  ep4(&f->t.local, 198, 51, 100, 41, 0);
+  ep4(&f->t.remote_gw, 203, 0, 113, 249, 0);
+  f->t.local_ts = &f->ts;
+  f->t.local_ts_count = 1;
+  f->t.remote_ts = &f->ts;
+  f->t.remote_ts_count = 1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  struct fixture *f = *state;
+
+  tcpsec_gw_free(f->gw);
+  tcpsec_ctx_free(f->ctx);
+  free(f);
+  return 0;
+}
+
+static void defaults_match_fortios(void **state) {
+  tcpsec_gw_tunnel_config t;
+
+  (void)state;
+  tcpsec_gw_tunnel_config_default(&t);
+  assert_int_equal(t.size, sizeof(t));
+  assert_int_equal(t.tcp_port, 4500);
+  assert_int_equal(t.auto_transport_threshold_ms, 15000);
+  assert_int_equal(t.replay_window, 2048);
+  assert_int_equal(t.nat_keepalive_ms, 20000);
+  assert_int_equal(t.segment_placement, TCPSEC_SEGMENT_BEHIND);
+}
+
+static void add_tunnel_accepts_valid(void **state) {
+  struct fixture *f = *state;
+
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), 0);
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), TCPSEC_ERR_EXISTS);
+}
+
+static void add_tunnel_rejects_bad_config(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+
+  t = f->t;
+  t.psk = NULL;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.name = "";
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.name = "a-name-that-is-much-longer-than-thirty-five-characters";
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  memset(&t.remote_gw, 0, sizeof(t.remote_gw));
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.transport = 9;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.type = TCPSEC_GW_DYNAMIC;
+  t.transport = TCPSEC_GW_TRANSPORT_AUTO;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.local_ts_count = 0;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.ike_proposals = "aes128-sha256 aes999-sha1";
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t),
+                   TCPSEC_ERR_INVALID_PROPOSAL);
+  t = f->t;
+  t.esp_proposals = "aes128gcm bogus";
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t),
+                   TCPSEC_ERR_INVALID_PROPOSAL);
+  t = f->t;
+  t.size = 0;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_int_equal(tcpsec_gw_instance_count(f->gw), 0);
+}
+
+static void unknown_connections_rejected(void **state) {
+  struct fixture *f = *state;
+  tcpsec_ike_endpoint a, b;
+  uint8_t data[4] = {0};
+
+  ep4(&a, 203, 0, 113, 249, 1443);
+  ep4(&b, 203, 0, 113, 3, 7782);
+  assert_int_equal(tcpsec_gw_tcp_input(f->gw, 42, data, sizeof(data), 0),
+                   TCPSEC_ERR_UNKNOWN_CONNECTION);
+  assert_int_equal(tcpsec_gw_tcp_closed(f->gw, 42, 0),
+                   TCPSEC_ERR_UNKNOWN_CONNECTION);
+  assert_int_equal(tcpsec_gw_tcp_connected(f->gw, 42, &a, &b, 0),
+                   TCPSEC_ERR_UNKNOWN_CONNECTION);
+  assert_int_equal(tcpsec_gw_tcp_connected(f->gw, 0, &a, &b, 0),
+                   TCPSEC_ERR_UNKNOWN_CONNECTION);
+}
+
+static void bad_stream_closes_connection(void **state) {
+  struct fixture *f = *state;
+  tcpsec_ike_endpoint a, b;
+  tcpsec_gw_conn conn = 0;
+  static const uint8_t not_iketcp[] = "GET / HTTP/1.1\r\n";
+
+  ep4(&a, 203, 0, 113, 249, 1443);
+  ep4(&b, 203, 0, 113, 3, 7782);
+  assert_int_equal(tcpsec_gw_tcp_accept(f->gw, &a, &b, 0, &conn), 0);
+  assert_int_not_equal(conn, 0);
+  assert_int_equal(tcpsec_gw_tcp_input(f->gw, conn, not_iketcp,
+                                       sizeof(not_iketcp) - 1, 0),
+                   TCPSEC_ERR_STREAM_BAD_PREFIX);
+  /* The handle is gone after the gateway closed it. */
+  assert_int_equal(tcpsec_gw_tcp_input(f->gw, conn, not_iketcp, 1, 0),
+                   TCPSEC_ERR_UNKNOWN_CONNECTION);
+}
+
+static void bad_udp_input_dropped(void **state) {
+  struct fixture *f = *state;
+  tcpsec_ike_endpoint local, remote;
+  uint8_t junk[64];
+
+  ep4(&local, 198, 51, 100, 41, 4500);
+  ep4(&remote, 203, 0, 113, 249, 4500);
+  memset(junk, 0xab, sizeof(junk));
+  /* ESP for an SPI nobody installed. */
+  assert_int_equal(tcpsec_gw_udp_input(f->gw, &local, &remote, junk,
+                                       sizeof(junk), 0),
+                   TCPSEC_ERR_ESP_UNKNOWN_SPI);
+  /* Three bytes on 4500: neither keepalive nor marker. */
+  assert_int_equal(tcpsec_gw_udp_input(f->gw, &local, &remote, junk, 3, 0),
+                   TCPSEC_ERR_BAD_MARKER);
+  /* An IKE response for an IKE SA that does not exist: the non-ESP
+   * marker, then a 60-byte IKE_SA_INIT response header and body. */
+  memset(junk, 0, sizeof(junk));
+  junk[4] = 1;     /* initiator SPI */
+  junk[21] = 0x20; /* version 2.0 */
+  junk[22] = 34;   /* IKE_SA_INIT */
+  junk[23] = 0x20; /* response */
+  junk[31] = 60;   /* length */
+  assert_int_equal(tcpsec_gw_udp_input(f->gw, &local, &remote, junk, 64, 0),
+                   TCPSEC_ERR_INVALID_IKE_SPI);
+  assert_int_equal(tcpsec_gw_udp_input(f->gw, NULL, &remote, junk, 64, 0),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+}
+
+static void send_packet_checks_buffer(void **state) {
+  struct fixture *f = *state;
+  uint8_t buf[256];
+
+  memset(buf, 0, sizeof(buf));
+  buf[TCPSEC_GW_HEADROOM] = 0x45;
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, 10, 20, sizeof(buf), 0),
+                   TCPSEC_ERR_BUFFER_TOO_SMALL);
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 200,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_BUFFER_TOO_SMALL);
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, NULL, TCPSEC_GW_HEADROOM, 20,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+}
+
+static void send_packet_without_tunnel(void **state) {
+  struct fixture *f = *state;
+  uint8_t buf[256];
+  uint8_t *p = buf + TCPSEC_GW_HEADROOM;
+
+  memset(buf, 0, sizeof(buf));
+  p[0] = 0x45;
+  p[3] = 28;
+  p[8] = 64;
+  p[9] = 17;
+  p[12] = 192;
+  p[13] = 168;
+  p[14] = 111;
+  p[15] = 5;
+  p[16] = 10;
+  p[17] = 88;
+  p[19] = 5;
+  p[25] = 8;
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 28,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_NO_POLICY);
+}
+
+static void status_of_missing_instance(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_ike_status st;
+  tcpsec_gw_child_status cs;
+
+  memset(&st, 0, sizeof(st));
+  st.size = sizeof(st);
+  memset(&cs, 0, sizeof(cs));
+  cs.size = sizeof(cs);
+  assert_int_equal(tcpsec_gw_get_ike_status(f->gw, 0, 0, &st),
+                   TCPSEC_ERR_NOT_FOUND);
+  assert_int_equal(tcpsec_gw_get_child_status(f->gw, 0, 0, 0, &cs),
+                   TCPSEC_ERR_NOT_FOUND);
+  assert_int_equal(tcpsec_gw_next_timeout(f->gw), UINT64_MAX);
+}
+
+static void static_tunnel_starts_on_udp(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_ike_status st;
+
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), 0);
+  assert_int_equal(tcpsec_gw_start(f->gw, 1000), 0);
+  assert_int_equal(tcpsec_gw_instance_count(f->gw), 1);
+  memset(&st, 0, sizeof(st));
+  st.size = sizeof(st);
+  assert_int_equal(tcpsec_gw_get_ike_status(f->gw, 0, 1000, &st), 0);
+  assert_string_equal(st.name, "spoke");
+  assert_int_equal(st.transport, TCPSEC_GW_ON_UDP);
+  assert_int_equal(st.initiator, 1);
+  assert_int_equal(st.state, TCPSEC_IKE_SA_INIT_SENT);
+  assert_true(tcpsec_gw_next_timeout(f->gw) > 1000);
+  assert_true(tcpsec_gw_next_timeout(f->gw) != UINT64_MAX);
+}
+
+/* IPv4 packet with a TCP or UDP header from src:sport to dst:dport. */
+static size_t make_v4(uint8_t *p, uint8_t proto, uint8_t src_last,
+                      uint8_t dst_c, uint16_t sport, uint16_t dport,
+                      uint16_t frag) {
+  memset(p, 0, 40);
+  p[0] = 0x45;
+  p[3] = 40;
+  p[6] = (uint8_t)(frag >> 8);
+  p[7] = (uint8_t)frag;
+  p[9] = proto;
+  p[12] = 192;
+  p[13] = 168;
+  p[14] = 111;
+  p[15] = src_last;
+  p[16] = 10;
+  p[17] = 88;
+  p[18] = dst_c;
+  p[19] = 5;
+  p[20] = (uint8_t)(sport >> 8);
+  p[21] = (uint8_t)sport;
+  p[22] = (uint8_t)(dport >> 8);
+  p[23] = (uint8_t)dport;
+  return 40;
+}
+
+static void inbound_policy_enforced(void **state) {
+  struct gw_child ch;
+  uint8_t p[64];
+  size_t n;
+
+  (void)state;
+  memset(&ch, 0, sizeof(ch));
+  /* remote 192.168.111.0/24, any protocol; local 10.88.0.0/24 TCP 443 */
+  ts_any(&ch.remote_ts[0]);
+  ch.remote_ts[0].start_addr[0] = 192;
+  ch.remote_ts[0].start_addr[1] = 168;
+  ch.remote_ts[0].start_addr[2] = 111;
+  ch.remote_ts[0].start_addr[3] = 0;
+  memcpy(ch.remote_ts[0].end_addr, ch.remote_ts[0].start_addr, 3);
+  ch.remote_ts[0].end_addr[3] = 255;
+  ch.remote_ts_count = 1;
+  ts_any(&ch.local_ts[0]);
+  ch.local_ts[0].start_addr[0] = 10;
+  ch.local_ts[0].start_addr[1] = 88;
+  memcpy(ch.local_ts[0].end_addr, ch.local_ts[0].start_addr, 2);
+  ch.local_ts[0].end_addr[2] = 0;
+  ch.local_ts[0].end_addr[3] = 255;
+  ch.local_ts[0].ip_proto = 6;
+  ch.local_ts[0].start_port = 443;
+  ch.local_ts[0].end_port = 443;
+  ch.local_ts_count = 1;
+
+  n = make_v4(p, 6, 7, 0, 40000, 443, 0);
+  assert_true(gw_inbound_policy_ok(&ch, p, n));
+  /* Wrong destination port, protocol, destination network. */
+  n = make_v4(p, 6, 7, 0, 40000, 80, 0);
+  assert_false(gw_inbound_policy_ok(&ch, p, n));
+  n = make_v4(p, 17, 7, 0, 40000, 443, 0);
+  assert_false(gw_inbound_policy_ok(&ch, p, n));
+  n = make_v4(p, 6, 7, 1, 40000, 443, 0);
+  assert_false(gw_inbound_policy_ok(&ch, p, n));
+  /* Spoofed source outside the peer's subnet. */
+  n = make_v4(p, 6, 7, 0, 40000, 443, 0);
+  p[14] = 112;
+  assert_false(gw_inbound_policy_ok(&ch, p, n));
+  /* A non-first fragment has no ports: only a full port range matches. */
+  n = make_v4(p, 6, 7, 0, 40000, 443, 0x0010);
+  assert_false(gw_inbound_policy_ok(&ch, p, n));
+  /* Not an IP packet. */
+  memset(p, 0, sizeof(p));
+  assert_false(gw_inbound_policy_ok(&ch, p, 40));
+  assert_false(gw_inbound_policy_ok(&ch, p, 3));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(defaults_match_fortios),
+    cmocka_unit_test_setup_teardown(add_tunnel_accepts_valid, setup, teardown),
+    cmocka_unit_test_setup_teardown(add_tunnel_rejects_bad_config, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(unknown_connections_rejected, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(bad_stream_closes_connection, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(bad_udp_input_dropped, setup, teardown),
+    cmocka_unit_test_setup_teardown(send_packet_checks_buffer, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(send_packet_without_tunnel, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(status_of_missing_instance, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(static_tunnel_starts_on_udp, setup,
+                                    teardown),
+    cmocka_unit_test(inbound_policy_enforced),
+  };
+  return cmocka_run_group_tests_name("gw", tests, NULL, NULL);
+}
