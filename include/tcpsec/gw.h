@@ -555,10 +555,11 @@ TCPSEC_API int tcpsec_gw_raw_input(tcpsec_gw *gw, const uint8_t *packet,
  *                 TCPSEC_GW_TAILROOM.
  * \param now_ms   Current monotonic time in milliseconds.
  * \return 0 when the packet was sent.
- * \return TCPSEC_ERR_NO_POLICY when no tunnel's selectors match, and
- *         TCPSEC_ERR_TUNNEL_DOWN when the tunnel that matches has no
- *         established Child SA (both counted; a static tunnel then starts
- *         negotiating if it is idle).
+ * \return TCPSEC_ERR_NO_POLICY when no installed Child SA's selectors
+ *         match (counted; a static tunnel waiting to retry a failed
+ *         negotiation starts it at once, like an acquire).
+ * \return TCPSEC_ERR_TUNNEL_DOWN when the matching Child SA's TCP
+ *         connection is being re-established (counted).
  * \return TCPSEC_ERR_BAD_INNER_PACKET for a packet that is not IPv4/IPv6.
  * \return TCPSEC_ERR_BUFFER_TOO_SMALL when headroom or tailroom is short.
  * \return TCPSEC_ERR_ESP_SEQ_EXHAUSTED or TCPSEC_ERR_SA_EXPIRED when the

@@ -193,7 +193,7 @@ static uint16_t csum_fold(uint32_t sum) {
 /* Lower the MSS option of an inner TCP SYN so that the peer's segments fit
  * the tunnel (FortiOS tcp-mss). The TCP checksum is updated incrementally
  * (RFC 1624). */
-static void clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu) {
+void gw_clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu) {
   size_t ihl, off, end, doff;
   uint16_t mss, max_mss, old_sum;
   uint32_t sum;
@@ -311,6 +311,21 @@ static int send_esp(struct tcpsec_gw *gw, struct gw_peer *peer, uint8_t *buf,
   return 0;
 }
 
+/* Like an acquire: traffic without an SA makes a static tunnel that is
+ * waiting to retry start negotiating now. */
+static void acquire(struct tcpsec_gw *gw, uint64_t now_ms) {
+  size_t i;
+
+  if (gw->shutting_down)
+    return;
+  for (i = 0; i < gw->peer_count; i++) {
+    struct gw_peer *p = gw->peers[i];
+    if (p->tunnel->cfg.type == TCPSEC_GW_STATIC && p->ike == NULL &&
+        p->retry_at != UINT64_MAX && p->retry_at > now_ms)
+      p->retry_at = now_ms;
+  }
+}
+
 int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
                           size_t len, size_t cap, uint64_t now_ms) {
   struct gw_peer *peer = NULL;
@@ -332,14 +347,16 @@ int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
   inner = buf + headroom;
 
   rv = tcpsec_sad_select(gw->sad, inner, len, &sa, &user);
-  if (rv == TCPSEC_ERR_NO_POLICY)
+  if (rv == TCPSEC_ERR_NO_POLICY) {
     gw->drops_no_policy++;
+    acquire(gw, now_ms);
+  }
   if (rv != 0)
     return rv;
   peer = user;
 
   if (peer->tunnel->cfg.clamp_mss && peer->child_count > 0)
-    clamp_mss(inner, len, gw_child_mtu(peer, &peer->children[0]));
+    gw_clamp_mss(inner, len, gw_child_mtu(peer, &peer->children[0]));
 
   /* Seal in place: the ESP header goes right in front of the packet. */
   esp_head = tcpsec_esp_sa_headroom(sa);

@@ -192,6 +192,8 @@ int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
 int gw_child_install(struct gw_peer *peer, const tcpsec_ike_child_sa *child);
 void gw_child_remove(struct gw_peer *peer, uint32_t spi_in);
 uint32_t gw_child_mtu(const struct gw_peer *peer, const struct gw_child *ch);
+/* Lower the MSS option of an inner TCP SYN to fit `mtu`. */
+void gw_clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu);
 /* 1 when a decrypted packet matches the Child SA's selectors (source in a
  * remote selector, destination in a local one). */
 int gw_inbound_policy_ok(const struct gw_child *ch, const uint8_t *pkt,

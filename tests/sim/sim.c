@@ -912,6 +912,22 @@ void sim_reset_tcp(sim *s, unsigned i) {
   }
 }
 
+void sim_set_block_udp(sim *s, int block) { s->o.block_udp = block; }
+
+int sim_spoke_ike_state(const sim *s, unsigned i) {
+  static const uint8_t zero[8] = {0};
+  tcpsec_gw_ike_status st;
+
+  memset(&st, 0, sizeof(st));
+  st.size = sizeof(st);
+  if (tcpsec_gw_get_ike_status(s->nodes[i].gw, 0, s->now, &st) != 0)
+    return -1;
+  /* An instance without IKE SA reports state 0 and SPI 0. */
+  if (st.state == 0 && memcmp(st.spi_i, zero, sizeof(zero)) == 0)
+    return -1;
+  return st.state;
+}
+
 unsigned sim_tunnels_up(const sim *s) {
   unsigned i, up = 0;
 

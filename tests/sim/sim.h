@@ -83,6 +83,12 @@ void sim_nat_rebind(sim *s);
 void sim_set_impairments(sim *s, unsigned loss, unsigned dup, unsigned reorder,
                          int split_tcp);
 
+/* Let the carrier drop (1) or pass (0) UDP from now on. */
+void sim_set_block_udp(sim *s, int block);
+/* State of spoke i's IKE SA as its status shows it (tcpsec_ike_sa_state),
+ * or -1 when it has none. */
+int sim_spoke_ike_state(const sim *s, unsigned i);
+
 /* Check invariants (no duplicate, no misdelivery, SA counts bounded);
  * returns 0 when they hold, else prints and returns -1. */
 int sim_check_invariants(const sim *s);

@@ -141,6 +141,35 @@ static void tcp_reset_reconnects(void **state) {
   }
 }
 
+/* A static tunnel whose negotiation failed waits 5 s before retrying,
+ * unless traffic for it arrives: then it starts at once (acquire). */
+static void traffic_restarts_failed_tunnel(void **state) {
+  sim_options o;
+  sim *s;
+  int i;
+
+  (void)state;
+  sim_options_default(&o);
+  o.spokes = 1;
+  o.transport = TCPSEC_GW_TRANSPORT_UDP;
+  o.block_udp = 1;
+  s = sim_new(&o);
+  assert_non_null(s);
+  sim_start(s);
+  sim_run_until(s, 1000);
+  assert_int_equal(sim_spoke_ike_state(s, 1), TCPSEC_IKE_SA_INIT_SENT);
+  /* Wait for the retransmission budget to run out. */
+  for (i = 0; i < 2000 && sim_spoke_ike_state(s, 1) != -1; i++)
+    sim_run_until(s, sim_now(s) + 100);
+  assert_int_equal(sim_spoke_ike_state(s, 1), -1);
+
+  sim_set_block_udp(s, 0);
+  sim_send_spoke_to_hub(s, 1, 1);
+  sim_run_until(s, sim_now(s) + 500);
+  assert_int_equal(sim_tunnels_up(s), 1);
+  sim_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(tcp_stream_two_spokes),
@@ -150,6 +179,7 @@ int main(void) {
     cmocka_unit_test(auto_falls_back_when_udp_blocked),
     cmocka_unit_test(auto_stays_on_udp_when_allowed),
     cmocka_unit_test(tcp_reset_reconnects),
+    cmocka_unit_test(traffic_restarts_failed_tunnel),
   };
   return cmocka_run_group_tests_name("sim_basic", tests, NULL, NULL);
 }

@@ -352,6 +352,89 @@ static void inbound_policy_enforced(void **state) {
   assert_false(gw_inbound_policy_ok(&ch, p, 3));
 }
 
+/* Full TCP checksum over the IPv4 pseudo-header, for checking. */
+static uint16_t tcp_sum(const uint8_t *ip, size_t len) {
+  uint32_t sum = 0;
+  size_t i, tcp_len = len - 20;
+
+  for (i = 12; i < 20; i += 2)
+    sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+  sum += 6 + (uint32_t)tcp_len;
+  for (i = 20; i + 1 < len; i += 2)
+    sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+  if (len & 1)
+    sum += (uint32_t)(ip[len - 1] << 8);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+/* IPv4 TCP segment with flags and an MSS option (plus a NOP and a
+ * window scale option in front of it), checksum filled in. */
+static size_t make_syn(uint8_t *p, uint8_t flags, uint16_t mss) {
+  uint16_t sum;
+
+  memset(p, 0, 48);
+  p[0] = 0x45;
+  p[3] = 48;
+  p[9] = 6;
+  p[12] = 192;
+  p[13] = 168;
+  p[14] = 111;
+  p[15] = 10;
+  p[16] = 10;
+  p[17] = 88;
+  p[19] = 10;
+  p[20] = 0x9c;
+  p[21] = 0x40;
+  p[23] = 80;
+  p[32] = 0x70; /* data offset 7: 8 option bytes */
+  p[33] = flags;
+  p[34] = 0xfa;
+  p[40] = 1;    /* NOP */
+  p[41] = 3;    /* window scale */
+  p[42] = 3;
+  p[43] = 7;
+  p[44] = 2;    /* MSS */
+  p[45] = 4;
+  p[46] = (uint8_t)(mss >> 8);
+  p[47] = (uint8_t)mss;
+  sum = tcp_sum(p, 48);
+  p[36] = (uint8_t)(sum >> 8);
+  p[37] = (uint8_t)sum;
+  return 48;
+}
+
+static void mss_clamped_on_syn(void **state) {
+  uint8_t p[64];
+  size_t n;
+
+  (void)state;
+  /* SYN with MSS 1460 through a tunnel with inner MTU 1400: 1360. */
+  n = make_syn(p, 0x02, 1460);
+  gw_clamp_mss(p, n, 1400);
+  assert_int_equal(p[46] << 8 | p[47], 1360);
+  assert_int_equal(tcp_sum(p, n), 0);
+  /* SYN-ACK too. */
+  n = make_syn(p, 0x12, 1460);
+  gw_clamp_mss(p, n, 1400);
+  assert_int_equal(p[46] << 8 | p[47], 1360);
+  assert_int_equal(tcp_sum(p, n), 0);
+  /* A smaller MSS stays. */
+  n = make_syn(p, 0x02, 1200);
+  gw_clamp_mss(p, n, 1400);
+  assert_int_equal(p[46] << 8 | p[47], 1200);
+  /* Not a SYN: untouched. */
+  n = make_syn(p, 0x10, 1460);
+  gw_clamp_mss(p, n, 1400);
+  assert_int_equal(p[46] << 8 | p[47], 1460);
+  /* An option length running past the header: left alone, no overrun. */
+  n = make_syn(p, 0x02, 1460);
+  p[42] = 40;
+  gw_clamp_mss(p, n, 1400);
+  assert_int_equal(p[46] << 8 | p[47], 1460);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(defaults_match_fortios),
@@ -372,6 +455,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(static_tunnel_starts_on_udp, setup,
                                     teardown),
     cmocka_unit_test(inbound_policy_enforced),
+    cmocka_unit_test(mss_clamped_on_syn),
   };
   return cmocka_run_group_tests_name("gw", tests, NULL, NULL);
 }
