@@ -161,6 +161,7 @@ ref_start() {
   done
   topology_spawn "$TOPO_NS_FGT_A" "$TOPO_WORKDIR/spokeA.log" \
     "$gw/tcpsec-spoke" -c "$TOPO_WORKDIR/spokeA.conf" -l debug
+  REF_PID_SPOKE_A=$TOPO_LAST_PID
   topology_spawn "$TOPO_NS_FGT_C" "$TOPO_WORKDIR/spokeC.log" \
     "$gw/tcpsec-spoke" -c "$TOPO_WORKDIR/spokeC.conf" -l debug
 }

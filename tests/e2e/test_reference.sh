@@ -116,6 +116,17 @@ RULES
   ref_check "the same IKE SA carries on (created 1)" \
     bash -c "$(declare -f ref_hub_status); TOPO_WORKDIR=$TOPO_WORKDIR \
       REF_BUILD=$REF_BUILD ref_hub_status | grep -q 'IKE SA: created 1 '"
+
+  # SIGTERM: the spoke deletes its IKE SA before it exits.
+  kill -TERM "$REF_PID_SPOKE_A"
+  for _ in $(seq 50); do
+    kill -0 "$REF_PID_SPOKE_A" 2>/dev/null || break
+    sleep 0.1
+  done
+  ref_check "spoke A exits on SIGTERM" \
+    bash -c "! kill -0 $REF_PID_SPOKE_A 2>/dev/null"
+  ref_check "the hub saw spoke A's Delete" \
+    grep -q "IKE SA deleted" "$TOPO_WORKDIR/hub.log"
   finish
 fi
 
