@@ -128,11 +128,13 @@ void tcpsec_gw_free(tcpsec_gw *gw) {
 
   if (gw == NULL)
     return;
-  for (i = 0; i < gw->peer_count; i++)
-    gw_peer_free(gw->peers[i]);
+  /* Connections first: releasing one updates the instances using it. */
   for (i = 0; i < gw->conn_cap; i++)
     if (gw->conns[i].id != 0)
       gw_conn_release(gw, &gw->conns[i], 1);
+  for (i = 0; i < gw->peer_count; i++)
+    gw_peer_free(gw->peers[i]);
+  gw->peer_count = 0;
   for (i = 0; i < gw->tunnel_count; i++)
     tunnel_free(gw->ctx, gw->tunnels[i]);
   tcpsec_free(gw->ctx, gw->tunnels);

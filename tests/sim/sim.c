@@ -89,7 +89,8 @@ struct sim {
   uint8_t *seen;
   uint64_t next_id;
   sim_counts counts;
-  uint8_t buf[SIM_BUF];
+  uint8_t buf[SIM_BUF]; /* inner packets handed to the gateways */
+  uint8_t raw[SIM_BUF]; /* segments rewritten by the NAT */
 };
 
 static const uint32_t HUB_WAN = 0xcb0071f9u; /* 203.0.113.249 */
@@ -494,14 +495,14 @@ static int cb_raw_send(void *user, tcpsec_gw_conn conn, const uint8_t *packet,
     return -1;
   /* Rewrite addresses as the NAT would and deliver as a datagram. */
   if (n->index == SIM_HUB)
-    plen = build_segment(s->buf, sizeof(s->buf), &t->s_ep, &t->c_ep, info.seq,
+    plen = build_segment(s->raw, sizeof(s->raw), &t->s_ep, &t->c_ep, info.seq,
                          info.ack, info.flags, info.payload, info.payload_len);
   else
-    plen = build_segment(s->buf, sizeof(s->buf), &t->pub_ep, &t->s_ep,
+    plen = build_segment(s->raw, sizeof(s->raw), &t->pub_ep, &t->s_ep,
                          info.seq, info.ack, info.flags, info.payload,
                          info.payload_len);
   queue_datagram(s, EV_RAW, n->index == SIM_HUB ? t->client : SIM_HUB, NULL,
-                 NULL, s->buf, plen);
+                 NULL, s->raw, plen);
   return 0;
 }
 
