@@ -55,7 +55,7 @@ static void prefix_to_ts(const struct net_prefix *p,
   ts->end_port = 65535;
   for (i = 0; i < n; i++) {
     unsigned bits = p->length > i * 8 ? p->length - (unsigned)i * 8 : 0;
-    uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+    uint8_t mask = (uint8_t)(bits >= 8 ? 0xffu : 0xffu << (8 - bits));
     ts->start_addr[i] = (uint8_t)(p->addr.bytes[i] & mask);
     ts->end_addr[i] = (uint8_t)(p->addr.bytes[i] | (uint8_t)~mask);
   }

@@ -176,7 +176,9 @@ topology_build() {
 topology_capture_start() {
   local ns=$1 iface=$2 file=$3
   shift 3
-  topology_exec "$ns" tcpdump -n -U -i "$iface" -w "$file" "$@" \
+  # --immediate-mode: packets are written as they arrive, not when a ring
+  # block fills, so none are lost when the capture is stopped.
+  topology_exec "$ns" tcpdump -n -U --immediate-mode -i "$iface" -w "$file" "$@" \
     >"$file.log" 2>&1 &
   TOPO_CAPTURE_PID=$!
   TOPO_PIDS+=("$TOPO_CAPTURE_PID")
@@ -191,6 +193,7 @@ topology_capture_start() {
 
 topology_capture_stop() {
   [ -n "${TOPO_CAPTURE_PID:-}" ] || return 0
+  sleep 0.3 # let the last packets reach the file
   # SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
   topology_stop_pids "$TOPO_CAPTURE_PID"
   TOPO_CAPTURE_PID=
