@@ -7,9 +7,9 @@
  * connection, the choice between UDP and TCP, and the ESP data path.
  *
  * Tunnels are configured the way an administrator sets a FortiGate phase 1
- * and phase 2: a \c static tunnel has one remote gateway and initiates; a
+ * and phase 2. A \c static tunnel has one remote gateway and initiates. A
  * \c dynamic (dial-up) tunnel accepts any number of peers and gives each its
- * own instance named after the tunnel with a suffix ("Hub_1", "Hub_2").
+ * own instance, named after the tunnel with a suffix ("Hub_1", "Hub_2").
  *
  * The gateway performs no I/O. Connections belong to the caller and are
  * named by handles (tcpsec_gw_conn) that the gateway assigns:
@@ -49,7 +49,8 @@ extern "C" {
 /** Handle of a connection; 0 is never a valid handle. */
 typedef uint32_t tcpsec_gw_conn;
 
-/** Longest tunnel or instance name, without the terminating NUL. */
+/** Maximum length of a tunnel or instance name, without the terminating
+ *  NUL. */
 #define TCPSEC_GW_NAME_MAX 35
 
 /**
@@ -76,7 +77,7 @@ typedef enum tcpsec_gw_transport_mode {
   TCPSEC_GW_TRANSPORT_UDP = 1,
   /** TCP with RFC 9329 framing, or Fortinet-style segments for ESP. */
   TCPSEC_GW_TRANSPORT_TCP = 2,
-  /** UDP first; TCP when UDP gets no answer within the threshold. */
+  /** UDP first; TCP when UDP gets no response within the threshold. */
   TCPSEC_GW_TRANSPORT_AUTO = 3
 } tcpsec_gw_transport_mode;
 
@@ -142,8 +143,8 @@ typedef struct tcpsec_gw_tunnel_config {
   uint8_t segment_placement;
   /** TCP port of the responder; default 4500. */
   uint16_t tcp_port;
-  /** Transport auto: time without an answer on UDP before TCP is tried;
-   *  default 15000. */
+  /** Transport auto: time without a response on UDP before TCP is tried,
+   *  in milliseconds; default 15000. */
   uint32_t auto_transport_threshold_ms;
   /** IKE SA lifetime; default 86400000 (24 h). */
   uint64_t ike_lifetime_ms;
@@ -176,7 +177,7 @@ typedef struct tcpsec_gw_tunnel_config {
 typedef enum tcpsec_gw_event_type {
   /** An IKE SA and its first Child SA are up: traffic flows. */
   TCPSEC_GW_EVENT_TUNNEL_UP = 1,
-  /** The tunnel instance went down; \c reason says why. */
+  /** The tunnel instance went down; \c reason gives the cause. */
   TCPSEC_GW_EVENT_TUNNEL_DOWN = 2,
   /** A negotiation failed before the tunnel came up. */
   TCPSEC_GW_EVENT_NEGOTIATION_FAILED = 3,
@@ -206,7 +207,7 @@ typedef struct tcpsec_gw_event {
   uint32_t spi_out;
 } tcpsec_gw_event;
 
-/** What a tcpsec_gw_keys record carries. */
+/** Kind of key record in a tcpsec_gw_keys. */
 typedef enum tcpsec_gw_keys_kind {
   TCPSEC_GW_KEYS_IKE = 1, /**< The SK_e and SK_a keys of an IKE SA. */
   TCPSEC_GW_KEYS_ESP = 2  /**< The keys of one ESP SA (one direction). */
@@ -415,8 +416,9 @@ TCPSEC_API int tcpsec_gw_shutdown(tcpsec_gw *gw, uint64_t now_ms);
  * \param data   UDP payload.
  * \param len    Length of \p data.
  * \param now_ms Current monotonic time in milliseconds.
- * \return 0 when the datagram was consumed (including NAT keepalives and
- *         messages answered or dropped by IKE, which counts them).
+ * \return 0 when the datagram was consumed, including NAT keepalives and
+ *         IKE messages that the IKE SA processed or dropped (it counts
+ *         those).
  * \return TCPSEC_ERR_BAD_MARKER, TCPSEC_ERR_TRUNCATED,
  *         TCPSEC_ERR_INVALID_IKE_SPI or an ESP error
  *         (TCPSEC_ERR_ESP_UNKNOWN_SPI, _AUTH_FAILED, _REPLAYED, ...) when it
@@ -520,9 +522,9 @@ TCPSEC_API int tcpsec_gw_tcp_closed(tcpsec_gw *gw, tcpsec_gw_conn conn,
  *        connection in Fortinet-style segment mode.
  *
  * Segments of the real stream teach the gateway its own stream position
- * (from their acknowledgement numbers); a segment whose sequence number is
- * outside the stream and whose payload starts with a known inbound SPI is
- * verified (TCP checksum, then ESP ICV) and decrypted.
+ * through their acknowledgement numbers. A segment whose payload starts with
+ * a known inbound SPI is taken as ESP: its TCP checksum and then its ESP ICV
+ * are verified before it is decrypted.
  *
  * \param gw     Gateway.
  * \param packet The IP packet.
@@ -543,8 +545,8 @@ TCPSEC_API int tcpsec_gw_raw_input(tcpsec_gw *gw, const uint8_t *packet,
  * \brief Protect and send one inner IPv4 or IPv6 packet.
  *
  * The packet selects its tunnel instance and Child SA by the traffic
- * selectors; it is sealed in place and encapsulated for that instance's
- * transport, then leaves through \c udp_send, \c tcp_send or \c raw_send.
+ * selectors. It is sealed in place, encapsulated for that instance's
+ * transport, and leaves through \c udp_send, \c tcp_send or \c raw_send.
  *
  * \param gw       Gateway.
  * \param buf      Buffer holding the packet at \p buf + \p headroom.

@@ -1,10 +1,10 @@
 /*
  * Gateway object: settings, tunnels, entry points and timers.
  *
- * Every public entry point goes through gw_entry()/gw_exit(): the pair
- * rejects calls from inside a callback and, on the way out, frees IKE SAs
- * and instances that failed or were deleted while callbacks ran (they cannot
- * be freed from inside their own callbacks).
+ * Every public entry point goes through gw_entry() and gw_exit(). The pair
+ * rejects calls from inside a callback. On the way out it frees the IKE SAs
+ * and instances that failed or were deleted while callbacks ran, because
+ * they cannot be freed from inside their own callbacks.
  */
 #include <stdio.h>
 #include <string.h>
@@ -427,9 +427,9 @@ uint64_t tcpsec_gw_next_timeout(const tcpsec_gw *gw) {
   return next;
 }
 
-/* NOTE: timers are found by scanning every instance, which costs O(number
- * of instances) per call; a hub with many thousands of peers would want a
- * timer heap here. */
+/* NOTE: timers are found by scanning every instance, so a call costs
+ * O(number of instances). A hub with many thousands of peers needs a timer
+ * heap here. */
 int tcpsec_gw_handle_timeout(tcpsec_gw *gw, uint64_t now_ms) {
   size_t i;
   int rv = gw_entry(gw, now_ms);

@@ -260,9 +260,8 @@ static int send_esp(struct tcpsec_gw *gw, struct gw_peer *peer, uint8_t *buf,
 
   if (peer->transport == TCPSEC_GW_ON_UDP_NATT ||
       peer->transport == TCPSEC_GW_ON_UDP) {
-    /* Without a NAT ESP would travel as IP protocol 50, which needs the
-     * caller's raw ESP socket; tcpsec always encapsulates in UDP 4500 once
-     * NAT-T is active, and sends plain ESP through esp_send otherwise. */
+    /* Once NAT-T is active ESP goes in UDP 4500. Without a NAT it travels
+     * as IP protocol 50 through the caller's esp_send. */
     gw->in_callback++;
     if (peer->transport == TCPSEC_GW_ON_UDP_NATT && gw->cb.udp_send != NULL)
       rv = gw->cb.udp_send(gw->cb.user, &peer->local, &peer->remote, esp,
@@ -467,7 +466,7 @@ static struct gw_child *child_of(struct gw_peer *peer, uint32_t spi_in) {
 
 /* Open an ESP packet from any encapsulation. It is copied into the scratch
  * buffer because the input is read-only and may point into a TCP chunk
- * that still holds further frames. An authenticated packet from a new
+ * that contains further frames. An authenticated packet from a new
  * connection or address moves the instance there, like an IKE message. */
 int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
                  const tcpsec_ike_endpoint *local,

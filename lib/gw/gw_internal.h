@@ -116,7 +116,7 @@ struct tcpsec_gw {
   size_t peer_count;
   size_t peer_cap;
 
-  struct gw_conn *conns; /* slot i holds handle i + 1 */
+  struct gw_conn *conns; /* slot i contains handle i + 1 */
   size_t conn_cap;
 
   int in_callback;

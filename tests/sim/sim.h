@@ -77,7 +77,7 @@ void sim_reset_counts(sim *s);
 
 /* Reset every TCP connection of spoke i (both ends see the close). */
 void sim_reset_tcp(sim *s, unsigned i);
-/* The NAT forgets its mappings: spokes get new public ports. */
+/* The NAT drops its mappings, so the spokes get new public ports. */
 void sim_nat_rebind(sim *s);
 /* Set loss and the other impairments while running. */
 void sim_set_impairments(sim *s, unsigned loss, unsigned dup, unsigned reorder,

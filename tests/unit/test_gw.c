@@ -184,7 +184,7 @@ static void bad_udp_input_dropped(void **state) {
   ep4(&local, 198, 51, 100, 41, 4500);
   ep4(&remote, 203, 0, 113, 249, 4500);
   memset(junk, 0xab, sizeof(junk));
-  /* ESP for an SPI nobody installed. */
+  /* ESP for an SPI that no SA has. */
   assert_int_equal(tcpsec_gw_udp_input(f->gw, &local, &remote, junk,
                                        sizeof(junk), 0),
                    TCPSEC_ERR_ESP_UNKNOWN_SPI);
