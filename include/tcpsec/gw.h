@@ -380,7 +380,7 @@ TCPSEC_API void tcpsec_gw_free(tcpsec_gw *gw);
  * \return TCPSEC_ERR_EXISTS if a tunnel has the same name.
  * \return TCPSEC_ERR_CONFIG if a value is invalid (empty name, no PSK, a
  *         static tunnel without remote gateway, no traffic selector); the
- *         log says which.
+ *         log names the value.
  * \return TCPSEC_ERR_INVALID_PROPOSAL if a proposal string is not
  *         understood; the log names the token.
  * \return TCPSEC_ERR_NO_MEMORY if an allocation failed.
