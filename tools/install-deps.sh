@@ -8,8 +8,10 @@ packages=(
   libmbedtls-dev libcmocka-dev libpcap-dev  # libraries
   clang libclang-rt-14-dev                  # libFuzzer and sanitizers
   abigail-tools doxygen                     # ABI check, API reference
-  tshark unzip python3 binutils             # independent decoding, vectors
+  tshark unzip python3 binutils openssl     # decoding, vectors, test CAs
   iproute2 nftables iputils-ping tcpdump    # namespace tests
+  strongswan-charon strongswan-swanctl       # independent IKEv2 peer
+  libcharon-extra-plugins libstrongswan-standard-plugins socat
 )
 
 missing=()

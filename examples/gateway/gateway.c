@@ -110,10 +110,10 @@ static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
     t.peer_id.data = peer_id;
   }
   if (p1->proposal.count > 0 &&
-      config_proposals_join(&p1->proposal, ike_props, sizeof(ike_props)) == 0)
+      config_proposals_join(&p1->proposal, ike_props, sizeof(ike_props)) >= 0)
     t.ike_proposals = ike_props;
   if (p2->proposal.count > 0 &&
-      config_proposals_join(&p2->proposal, esp_props, sizeof(esp_props)) == 0)
+      config_proposals_join(&p2->proposal, esp_props, sizeof(esp_props)) >= 0)
     t.esp_proposals = esp_props;
   t.dh_groups = p1->dhgrp.group;
   t.dh_group_count = p1->dhgrp.count;

@@ -548,20 +548,21 @@ static void cb_keylog(void *user, const tcpsec_gw_keys *k) {
   if (f == NULL)
     return;
   if (k->kind == TCPSEC_GW_KEYS_IKE) {
+    /* Byte fields of this table are bare hex; only the names are quoted. */
     encr = ike_encr_name(ike->encr, ike->encr_key_bits);
-    fprintf(f, "%suat:ikev2_decryption_table:\"", encr == NULL ? "# " : "");
+    fprintf(f, "%suat:ikev2_decryption_table:", encr == NULL ? "# " : "");
     hex_out(f, ike->spi_i, 8);
-    fprintf(f, "\",\"");
+    fputc(',', f);
     hex_out(f, ike->spi_r, 8);
-    fprintf(f, "\",\"");
+    fputc(',', f);
     hex_out(f, ike->sk_ei, ike->sk_e_len);
-    fprintf(f, "\",\"");
+    fputc(',', f);
     hex_out(f, ike->sk_er, ike->sk_e_len);
-    fprintf(f, "\",\"%s\",\"", encr != NULL ? encr : "ChaCha20-Poly1305");
+    fprintf(f, ",\"%s\",", encr != NULL ? encr : "ChaCha20-Poly1305");
     hex_out(f, ike->sk_ai, ike->sk_a_len);
-    fprintf(f, "\",\"");
+    fputc(',', f);
     hex_out(f, ike->sk_ar, ike->sk_a_len);
-    fprintf(f, "\",\"%s\"\n", ike_integ_name(ike->integ));
+    fprintf(f, ",\"%s\"\n", ike_integ_name(ike->integ));
   } else {
     struct net_endpoint src, dst;
     char s[NET_ADDR_TEXT_MAX], d[NET_ADDR_TEXT_MAX];
