@@ -33,6 +33,7 @@ static const vec_handler *const handlers[] = {
   &vec_rfc7634_handler,
   &vec_dh_ke_handler,
   &vec_esp_packets_handler, /* esp_packets.c: ESP packets, byte for byte */
+  &vec_wycheproof_sig_handler, /* wycheproof_sig.c: ECDSA and RSA */
 };
 
 /* Cap on one input file; the largest published file used is under 1 MB

@@ -75,6 +75,7 @@ extern const vec_handler vec_wycheproof_ecdh_handler; /* wycheproof_dh.c */
 extern const vec_handler vec_wycheproof_xdh_handler;
 extern const vec_handler vec_rfc4868_handler;        /* tcpsec_json.c */
 extern const vec_handler vec_rfc7634_handler;
+extern const vec_handler vec_wycheproof_sig_handler;  /* wycheproof_sig.c */
 extern const vec_handler vec_dh_ke_handler;
 extern const vec_handler vec_esp_packets_handler;    /* esp_packets.c */
 
