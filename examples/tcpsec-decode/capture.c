@@ -23,7 +23,9 @@
 #include "core/util.h"
 #include "decode.h"
 
-#define MAX_FLOWS 64
+/* Directions of TCP connections followed at once; a direction is freed by
+ * RST or FIN, so a capture may hold many more connections over time. */
+#define MAX_FLOWS 1024
 #define MAX_PENDING 32
 #define STREAM_PREFIX "IKETCP"
 #define STREAM_PREFIX_LEN 6
@@ -69,6 +71,7 @@ struct capture {
   unsigned udp_port;
   unsigned long frame;
   unsigned long fragments;
+  unsigned long flows_dropped; /* segments of directions beyond MAX_FLOWS */
   struct flow flows[MAX_FLOWS];
 };
 
@@ -163,6 +166,15 @@ static struct flow *flow_get(struct capture *cap, const uint8_t *key,
   snprintf(cap->flows[free_slot].src, sizeof(cap->flows[free_slot].src), "%s", src);
   snprintf(cap->flows[free_slot].dst, sizeof(cap->flows[free_slot].dst), "%s", dst);
   return &cap->flows[free_slot];
+}
+
+static int flow_has_pending(const struct flow *f) {
+  size_t i;
+
+  for (i = 0; i < MAX_PENDING; i++)
+    if (f->pending[i].data != NULL)
+      return 1;
+  return 0;
 }
 
 static void flow_release(struct flow *f) {
@@ -311,14 +323,19 @@ static void handle_tcp(struct capture *cap, const struct ip_info *ip) {
   f = flow_get(cap, key, src, dst);
   if (f == NULL) {
     cap->d->skipped_other++;
+    cap->flows_dropped++;
     return;
   }
 
-  /* SYN: the stream starts at seq + 1; RST or a new SYN starts over. */
-  if (flags & 0x06) {
+  /* RST ends the direction; SYN starts it over at seq + 1. */
+  if (flags & 0x04) {
+    flow_release(f);
+    return;
+  }
+  if (flags & 0x02) {
     flow_release(f);
     f = flow_get(cap, key, src, dst);
-    if (f == NULL || !(flags & 0x02))
+    if (f == NULL)
       return;
     f->have_seq = 1;
     f->next_seq = seq + 1;
@@ -334,6 +351,10 @@ static void handle_tcp(struct capture *cap, const struct ip_info *ip) {
   flow_segment(cap, f, seq, ip->payload + hlen, ip->len - hlen);
   if (!f->dead && f->len > 0)
     flow_frames(cap, f);
+  /* FIN: nothing more comes in this direction, unless segments reordered
+   * before it are still missing. */
+  if ((flags & 0x01) && !flow_has_pending(f))
+    flow_release(f);
 }
 
 /* ---- IP and link layers -------------------------------------------------- */
@@ -495,6 +516,11 @@ int read_capture(decoder *d, const char *path, unsigned tcp_port,
   if (cap->fragments > 0)
     fprintf(stderr, "%s: %lu IP fragments skipped (not reassembled)\n", path,
             cap->fragments);
+  if (cap->flows_dropped > 0)
+    fprintf(stderr,
+            "%s: %lu TCP segments skipped: more than %d connection "
+            "directions were open at once\n",
+            path, cap->flows_dropped, MAX_FLOWS);
 
   for (i = 0; i < MAX_FLOWS; i++)
     if (cap->flows[i].used)
