@@ -10,7 +10,8 @@
 #   5. compare the exported ABI with the committed baseline
 #
 # Environment: JOBS (parallel jobs, default nproc), FUZZ_SECONDS (per target,
-# default 10, 0 skips step 4), BUILD_ROOT (default ./out).
+# default 10, 0 skips step 4), BUILD_ROOT (default ./out), TCPSEC_VM_TESTS
+# (1 adds the Libreswan interop suite in a qemu VM to step 2).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -40,7 +41,14 @@ status=0
 echo "== build (-Werror)"
 cmake -S . -B "$out/build" -DTCPSEC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$out/build" -j "$jobs"
-run_ctest main "$out/build" || status=1
+# The Libreswan/espintcp suite boots a kernel in qemu: about 9 minutes with
+# its cache, 15 without. It runs only with TCPSEC_VM_TESTS=1 until it has
+# a record of stable runs (docs/espintcp.md).
+if [ "${TCPSEC_VM_TESTS:-0}" = 1 ]; then
+  run_ctest main "$out/build" || status=1
+else
+  run_ctest main "$out/build" -LE espintcp || status=1
+fi
 
 echo "== build with ASan and UBSan"
 cmake -S . -B "$out/asan" -DTCPSEC_WERROR=ON -DTCPSEC_SANITIZE=ON \
