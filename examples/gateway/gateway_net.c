@@ -1,8 +1,9 @@
 /*
  * Sockets and connections of the daemon, and the tcpsec_gw callbacks that
- * use them: UDP 500/4500, TCP listener and outbound connections with a
- * send queue each, raw ESP, the Fortinet-style segment socket with its
- * firewall guard, delivery to the TUN device and the key log.
+ * use them. They cover UDP 500/4500, the TCP listener, outbound connections
+ * with a send queue each, raw ESP, and the Fortinet-style segment socket
+ * with its firewall guard. Delivery to the TUN device and the key log are
+ * here too.
  */
 #include "gateway.h"
 

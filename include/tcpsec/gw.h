@@ -15,8 +15,8 @@
  * named by handles (tcpsec_gw_conn) that the gateway assigns:
  *
  * - UDP: the caller owns sockets on ports 500 and 4500 of each local
- *   address, passes every datagram to tcpsec_gw_udp_input() and sends what
- *   the \c udp_send callback asks for.
+ *   address, passes every datagram to tcpsec_gw_udp_input() and sends
+ *   the datagrams the \c udp_send callback passes.
  * - TCP: for an inbound connection the caller calls tcpsec_gw_tcp_accept()
  *   and gets a handle; for an outbound one the gateway calls \c tcp_open
  *   with a new handle and the caller reports tcpsec_gw_tcp_connected() or

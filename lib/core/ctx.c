@@ -30,7 +30,7 @@ void tcpsec_ctx_config_default(tcpsec_ctx_config *cfg) {
 }
 
 /* Copy the caller's configuration over the defaults, reading only the bytes
- * the caller's struct has. Bytes beyond what this library knows must be zero
+ * the caller's struct has. Bytes beyond the fields this library defines must be zero
  * so that a newer caller's settings are never silently ignored. */
 static int config_load(const tcpsec_ctx_config *cfg, tcpsec_ctx_config *out) {
   size_t i;

@@ -162,42 +162,42 @@ static char *dup_string(tcpsec_ctx *ctx, const char *s) {
 
 static int tunnel_check(struct tcpsec_gw *gw,
                         const tcpsec_gw_tunnel_config *c) {
-  const char *why = NULL;
+  const char *problem = NULL;
 
   if (c->name == NULL || c->name[0] == '\0' ||
       strlen(c->name) > TCPSEC_GW_NAME_MAX)
-    why = "name must have 1 to 35 characters";
+    problem = "name must have 1 to 35 characters";
   else if (c->type != TCPSEC_GW_STATIC && c->type != TCPSEC_GW_DYNAMIC)
-    why = "type must be static or dynamic";
+    problem = "type must be static or dynamic";
   else if (c->psk == NULL || c->psk_len == 0)
-    why = "a pre-shared key is required";
+    problem = "a pre-shared key is required";
   else if (c->type == TCPSEC_GW_STATIC && c->remote_gw.family == 0)
-    why = "a static tunnel needs a remote gateway";
+    problem = "a static tunnel needs a remote gateway";
   else if (c->local.family == 0)
-    why = "a local address is required";
+    problem = "a local address is required";
   else if (c->transport < TCPSEC_GW_TRANSPORT_UDP ||
            c->transport > TCPSEC_GW_TRANSPORT_AUTO)
-    why = "transport must be udp, tcp or auto";
+    problem = "transport must be udp, tcp or auto";
   else if (c->type == TCPSEC_GW_DYNAMIC &&
            c->transport == TCPSEC_GW_TRANSPORT_AUTO)
-    why = "transport auto is for static tunnels; a dial-up tunnel accepts "
+    problem = "transport auto is for static tunnels; a dial-up tunnel accepts "
           "both";
   else if (c->local_ts_count == 0 || c->local_ts_count > GW_MAX_TS ||
            c->remote_ts_count == 0 || c->remote_ts_count > GW_MAX_TS)
-    why = "1 to 16 local and remote subnets are required";
+    problem = "1 to 16 local and remote subnets are required";
   else if (c->dh_group_count > GW_MAX_GROUPS ||
            c->pfs_group_count > GW_MAX_GROUPS)
-    why = "at most 8 key exchange groups";
+    problem = "at most 8 key exchange groups";
   else if (c->local_id.len > GW_MAX_ID_LEN || c->peer_id.len > GW_MAX_ID_LEN)
-    why = "identities are limited to 255 bytes";
+    problem = "identities are limited to 255 bytes";
   else if (c->replay_window > TCPSEC_ESP_REPLAY_WINDOW_MAX)
-    why = "replay window too large";
+    problem = "replay window too large";
   else if (c->tcp_port == 0)
-    why = "the TCP port must not be 0";
-  if (why == NULL)
+    problem = "the TCP port must not be 0";
+  if (problem == NULL)
     return 0;
   tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw", "tunnel \"%s\": %s",
-             c->name != NULL ? c->name : "", why);
+             c->name != NULL ? c->name : "", problem);
   return TCPSEC_ERR_CONFIG;
 }
 

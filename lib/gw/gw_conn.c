@@ -5,7 +5,7 @@
  * - The TCP originator (the IKE initiator of a static tunnel) opens and
  *   re-opens connections; the responder never does (section 6.1).
  * - A responder accepts the IKE SA's messages from any new connection and
- *   answers on the connection the request arrived on; after an
+ *   sends each response on the connection its request arrived on. After an
  *   authenticated message it sends its own requests and ESP there too
  *   (sections 6.2 and 6.3).
  * - Closing a connection does not delete any SA (section 6.1).

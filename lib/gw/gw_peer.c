@@ -6,7 +6,7 @@
  * - retry_at: a static tunnel without IKE SA starts one (at start, and
  *   GW_RETRY_MS after a failure or deletion).
  * - fallback_at: transport auto gave UDP this long without an IKE_SA_INIT
- *   response; the IKE SA is dropped and a new one starts on TCP with new
+ *   response. The IKE SA is dropped and a new one starts on TCP with new
  *   SPIs (RFC 9329 section 5.1).
  * - reconnect_at: a static tunnel on TCP lost its connection; a new one is
  *   opened and the IKE SA continues on it (RFC 9329 section 6.1).
@@ -100,8 +100,8 @@ void gw_peer_free(struct gw_peer *peer) {
 struct gw_peer *gw_peer_find(struct tcpsec_gw *gw, const uint8_t *spi_i) {
   size_t i;
 
-  /* NOTE: a linear scan over the instances; fine for hundreds of peers,
-   * a hash keyed by the SPI is the fix for hubs with many thousands. */
+  /* NOTE: a linear scan over the instances. It is fine for hundreds of
+   * peers; hubs with many thousands need a hash keyed by the SPI. */
   for (i = 0; i < gw->peer_count; i++) {
     struct gw_peer *p = gw->peers[i];
     if (p->ike != NULL && !p->ike_gone && memcmp(p->spi_i, spi_i, 8) == 0)
@@ -295,7 +295,8 @@ static void cb_deleted(void *user, tcpsec_ike_sa *sa, int reason) {
            reason == 0 ? "local request" : tcpsec_strerror(reason));
   gw_event(peer->gw, peer, TCPSEC_GW_EVENT_TUNNEL_DOWN, reason, 0, 0);
   schedule_after_loss(peer);
-  /* Keep a deleted IKE SA briefly so a retransmitted Delete is answered. */
+  /* Keep a deleted IKE SA briefly so it can respond to a retransmitted
+   * Delete. */
   peer->reap_at = peer->gw->now_ms + GW_LINGER_MS;
 }
 

@@ -182,10 +182,10 @@ pcap=$TOPO_WORKDIR/carrier.pcap
 ref_check "only TCP port 1443 crossed the carrier" ref_only_tcp_1443 "$pcap"
 
 if [ "$REF_MODE" = segments ]; then
-  # ESP segments: payload-carrying ACKs whose sequence number repeats.
+  # ESP segments are payload-carrying ACKs whose sequence number repeats.
   # The most frequent (source, sequence number) pair among the spokes'
   # payload segments must cover most of them, and the hub's kernel must
-  # not answer each with a duplicate ACK.
+  # not send a duplicate ACK for each.
   fields=$TOPO_WORKDIR/segments.txt
   tshark -r "$pcap" -Y "tcp.port == 1443" -T fields -e ip.src \
     -e tcp.seq_raw -e tcp.len -e tcp.flags 2>/dev/null >"$fields"
