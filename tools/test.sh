@@ -30,8 +30,9 @@ run_ctest() {
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" 2>&1 | tee "$log" \
     || rc=$?
   # "100% tests passed, 0 tests failed out of 12"
+  # "98% tests passed, 1 tests failed out of 44": failed is the 4th field.
   awk -v stage="$name" '/tests passed, [0-9]+ tests failed out of/ {
-        total = $NF; failed = $(NF-4); print stage, total - failed, failed }' \
+        total = $NF; failed = $4; print stage, total - failed, failed }' \
       "$log" >>"$summary"
   return $rc
 }
