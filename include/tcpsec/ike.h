@@ -205,6 +205,42 @@ typedef struct tcpsec_ike_config {
   tcpsec_ike_endpoint local;
   /** Remote end of the connection, for NAT detection and reporting. */
   tcpsec_ike_endpoint remote;
+  /** 1 (default) to start rekeys when soft lifetimes run out (RFC 7296
+   *  section 2.8); 0 to let SAs expire and only answer the peer's rekeys. */
+  uint8_t rekey;
+  /** Maximum random jitter, in percent of a soft lifetime, subtracted from
+   *  it per SA so that many SAs created together do not rekey together.
+   *  Default 10; at most 50. */
+  uint8_t rekey_jitter_percent;
+  /** Rekey the IKE SA this long after it was established; the jitter
+   *  applies. Default 0: 90 % of ike_lifetime_ms. Must be below
+   *  ike_lifetime_ms when both are set. */
+  uint64_t ike_rekey_ms;
+  /** Soft lifetime of a Child SA in milliseconds: rekey this long after
+   *  it was created; the jitter applies. Default 0: 90 % of
+   *  child_lifetime_ms. Must be below child_lifetime_ms when both are
+   *  set. */
+  uint64_t child_rekey_ms;
+  /** Soft lifetime of a Child SA in bytes, reported to the data plane,
+   *  which calls tcpsec_ike_sa_rekey_child() when it is reached. Default 0:
+   *  90 % of child_lifetime_bytes. */
+  uint64_t child_rekey_bytes;
+  /** Hard lifetime of a Child SA in packets, reported to the data plane.
+   *  Default 0 (unlimited). */
+  uint64_t child_lifetime_packets;
+  /** Soft lifetime in packets, as child_rekey_bytes. Default 0: 90 % of
+   *  child_lifetime_packets. */
+  uint64_t child_rekey_packets;
+  /** Time in milliseconds the pair replaced by a rekey the peer initiated
+   *  keeps accepting packets when the peer never deletes it. Default 30000.
+   */
+  uint32_t rekey_grace_ms;
+  /** Key exchange groups (TCPSEC_KE_*) for perfect forward secrecy in
+   *  CREATE_CHILD_SA, used for every ESP proposal whose string names no
+   *  group; none (the default) means no PFS. The first is sent in KEi. */
+  uint16_t pfs_groups[TCPSEC_IKE_CONFIG_MAX_DH_GROUPS];
+  /** Number of entries used in \c pfs_groups. */
+  size_t pfs_group_count;
 } tcpsec_ike_config;
 
 /**
@@ -268,6 +304,20 @@ typedef struct tcpsec_ike_child_sa {
   tcpsec_ike_endpoint local;
   /** Remote end of the IKE SA's connection (outer destination address). */
   tcpsec_ike_endpoint remote;
+  /** Inbound SPI of the pair this one replaces (a rekey, RFC 7296 section
+   *  2.8), or 0 for a new pair. Install the new pair next to the old one:
+   *  outbound traffic moves to the new pair, and the old pair keeps
+   *  accepting inbound packets until child_sa_deleted reports it. */
+  uint32_t replaces_spi_in;
+  /** Key exchange group of the exchange (perfect forward secrecy), or 0. */
+  uint16_t pfs_group;
+  /** Soft lifetime in bytes: call tcpsec_ike_sa_rekey_child() when the
+   *  pair has carried this much; 0 means none. */
+  uint64_t soft_lifetime_bytes;
+  /** Soft lifetime in packets, as \c soft_lifetime_bytes; 0 means none. */
+  uint64_t soft_lifetime_packets;
+  /** Hard lifetime in packets; 0 means none. */
+  uint64_t hard_lifetime_packets;
 } tcpsec_ike_child_sa;
 
 /** Handle of one IKE SA. */
@@ -372,6 +422,14 @@ typedef struct tcpsec_ike_callbacks {
    *          IKE SA, Child SA keys included. Never enable it in production.
    */
   void (*ike_keys)(void *user, tcpsec_ike_sa *sa, const tcpsec_ike_keys *keys);
+  /** The IKE SA was rekeyed (RFC 7296 section 2.8): the handle stays, but
+   *  it now has new SPIs (read them with tcpsec_ike_sa_spis()) and keys,
+   *  and its Child SAs moved to it. Messages with the old SPIs still belong
+   *  to this handle until the old IKE SA's Delete exchange is over; route
+   *  both to it. */
+  void (*ike_sa_rekeyed)(void *user, tcpsec_ike_sa *sa,
+                         const uint8_t old_spi_i[8],
+                         const uint8_t old_spi_r[8]);
 } tcpsec_ike_callbacks;
 
 /** Life cycle of an IKE SA. */
@@ -442,6 +500,11 @@ typedef struct tcpsec_ike_sa_info {
   const uint8_t *remote_id;
   /** Length of \c remote_id. */
   size_t remote_id_len;
+  /** Time at which the IKE SA starts its next rekey; 0 when none is
+   *  planned. */
+  uint64_t rekey_at_ms;
+  /** Time at which the IKE SA is deleted unless rekeyed; 0 for none. */
+  uint64_t expires_at_ms;
 } tcpsec_ike_sa_info;
 
 /** Counters of an IKE SA. Dropped messages are counted here, and their
@@ -463,6 +526,16 @@ typedef struct tcpsec_ike_sa_stats {
   uint64_t dropped_integrity;
   /** Messages dropped because of their message ID, SPIs or flags. */
   uint64_t dropped_unexpected;
+  /** Child SA rekeys completed, by either side. */
+  uint64_t child_rekeys;
+  /** IKE SA rekeys completed, by either side. */
+  uint64_t ike_rekeys;
+  /** Simultaneous rekeys resolved by the nonce comparison of RFC 7296
+   *  section 2.8.1 (each counted once, whichever side won). */
+  uint64_t rekey_collisions;
+  /** CREATE_CHILD_SA requests refused (TEMPORARY_FAILURE,
+   *  CHILD_SA_NOT_FOUND, NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD, ...). */
+  uint64_t create_child_refused;
 } tcpsec_ike_sa_stats;
 
 /**
@@ -648,6 +721,71 @@ TCPSEC_API int tcpsec_ike_sa_delete(tcpsec_ike_sa *sa, uint64_t now_ms);
  */
 TCPSEC_API int tcpsec_ike_sa_delete_child(tcpsec_ike_sa *sa, uint32_t spi_in,
                                           uint64_t now_ms);
+
+/**
+ * \brief Rekey the IKE SA now (RFC 7296 section 1.3.2): a CREATE_CHILD_SA
+ *        request with a new SPI, nonce and key exchange is sent, and when
+ *        it completes the handle continues with new SPIs and keys, its
+ *        Child SAs moved over, and the old IKE SA is deleted.
+ *
+ * Rekeys also start by themselves at the soft lifetime (\c ike_rekey_ms).
+ * A simultaneous rekey by the peer is resolved as section 2.8.2 says.
+ *
+ * \param sa     Established IKE SA.
+ * \param now_ms Current monotonic time in milliseconds.
+ * \return 0 on success (the request may wait behind an outstanding one).
+ * \return TCPSEC_ERR_INVALID_ARGUMENT if \p sa is NULL.
+ * \return TCPSEC_ERR_INVALID_STATE if the IKE SA is not established, is
+ *         rekeying already, or the call comes from inside a callback.
+ */
+TCPSEC_API int tcpsec_ike_sa_rekey(tcpsec_ike_sa *sa, uint64_t now_ms);
+
+/**
+ * \brief Rekey one Child SA pair now (RFC 7296 section 1.3.3): a
+ *        CREATE_CHILD_SA request with REKEY_SA, the same traffic selectors
+ *        and, with \c pfs_groups, a new key exchange. The new pair is
+ *        reported with child_sa_installed and \c replaces_spi_in; the old
+ *        one is deleted afterwards.
+ *
+ * Call it when the data plane reports the soft byte or packet lifetime
+ * of a pair; the soft time lifetime starts rekeys by itself.
+ *
+ * \param sa     Established IKE SA.
+ * \param spi_in Inbound SPI of the pair.
+ * \param now_ms Current monotonic time in milliseconds.
+ * \return 0 on success (also when the pair is being rekeyed already).
+ * \return TCPSEC_ERR_INVALID_ARGUMENT if \p sa is NULL.
+ * \return TCPSEC_ERR_CHILD_SA_NOT_FOUND if no live pair has this inbound
+ *         SPI (it may have been replaced or deleted).
+ * \return TCPSEC_ERR_INVALID_STATE if the IKE SA is not established, or
+ *         the call comes from inside a callback.
+ */
+TCPSEC_API int tcpsec_ike_sa_rekey_child(tcpsec_ike_sa *sa, uint32_t spi_in,
+                                         uint64_t now_ms);
+
+/**
+ * \brief Negotiate an additional Child SA pair (RFC 7296 section 1.3.1)
+ *        for the given traffic selectors, which must lie inside the
+ *        configured ones. It is reported through child_sa_installed.
+ * \param sa           Established IKE SA.
+ * \param local_ts     Local traffic selectors (TSi).
+ * \param local_count  Number of entries, 1 to TCPSEC_IKE_CONFIG_MAX_TS.
+ * \param remote_ts    Remote traffic selectors (TSr).
+ * \param remote_count Number of entries, 1 to TCPSEC_IKE_CONFIG_MAX_TS.
+ * \param now_ms       Current monotonic time in milliseconds.
+ * \return 0 on success (the request may wait behind outstanding ones).
+ * \return TCPSEC_ERR_INVALID_ARGUMENT if a pointer is NULL or a count is
+ *         out of range.
+ * \return TCPSEC_ERR_TS_UNACCEPTABLE if a selector is invalid or outside
+ *         the configured selectors.
+ * \return TCPSEC_ERR_LIMIT if too many requests are queued already.
+ * \return TCPSEC_ERR_INVALID_STATE if the IKE SA is not established, or
+ *         the call comes from inside a callback.
+ */
+TCPSEC_API int tcpsec_ike_sa_create_child(
+    tcpsec_ike_sa *sa, const tcpsec_ike_traffic_selector *local_ts,
+    size_t local_count, const tcpsec_ike_traffic_selector *remote_ts,
+    size_t remote_count, uint64_t now_ms);
 
 /**
  * \brief Free an IKE SA without sending anything, wiping its keys. Child SAs

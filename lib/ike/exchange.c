@@ -207,7 +207,8 @@ int tcpsec_ike_send_stateless(tcpsec_ctx *ctx, const tcpsec_ike_callbacks *cb,
 void tcpsec_ike_start_queued(tcpsec_ike_sa *sa, uint64_t now_ms) {
   size_t i;
 
-  if (sa->req.kind != IKE_REQ_NONE || sa->state != TCPSEC_IKE_SA_ESTABLISHED)
+  if (sa->req.kind != IKE_REQ_NONE || sa->state != TCPSEC_IKE_SA_ESTABLISHED ||
+      sa->in_gen != NULL)
     return;
   if (sa->notify_error_queued) {
     (void)tcpsec_ike_info_start(sa, IKE_REQ_NOTIFY_ERROR, now_ms);
@@ -220,6 +221,23 @@ void tcpsec_ike_start_queued(tcpsec_ike_sa *sa, uint64_t now_ms) {
   for (i = 0; i < sa->child_count; i++) {
     if (sa->children[i].delete_queued) {
       (void)tcpsec_ike_info_start(sa, IKE_REQ_DELETE_CHILD, now_ms);
+      return;
+    }
+  }
+  /* No rekey while the peer's IKE SA rekey waits for ours (2.8.2). */
+  if (!sa->peer_gen.used) {
+    if (sa->ike_rekey_queued) {
+      (void)tcpsec_ike_create_start(sa, IKE_REQ_REKEY_IKE, now_ms);
+      return;
+    }
+    for (i = 0; i < sa->child_count; i++) {
+      if (sa->children[i].rekey_queued) {
+        (void)tcpsec_ike_create_start(sa, IKE_REQ_REKEY_CHILD, now_ms);
+        return;
+      }
+    }
+    if (sa->create_queue_count > 0 && sa->create_retry_ms == 0) {
+      (void)tcpsec_ike_create_start(sa, IKE_REQ_CREATE_CHILD, now_ms);
       return;
     }
   }

@@ -30,128 +30,6 @@ static size_t own_id_body(const tcpsec_ike_sa *sa, uint8_t *out) {
   return 4 + id->len;
 }
 
-static void add_selectors(tcpsec_ike_builder *b, uint8_t payload,
-                          const tcpsec_ike_traffic_selector *ts, size_t count) {
-  tcpsec_ike_selector sel[TCPSEC_IKE_CONFIG_MAX_TS];
-  size_t i;
-
-  for (i = 0; i < count; i++)
-    tcpsec_ike_ts_to_selector(&ts[i], &sel[i]);
-  tcpsec_ike_builder_add_ts(b, payload, sel, count);
-}
-
-/* ---- Child SA ----------------------------------------------------------- */
-
-static void log_child(tcpsec_ike_sa *sa, const tcpsec_ike_child_sa *c) {
-  char local[96], remote[96];
-
-  if (!tcpsec_log_enabled(sa->ctx, TCPSEC_LOG_INFO))
-    return;
-  tcpsec_ike_ts_format(&c->local_ts[0], local, sizeof(local));
-  tcpsec_ike_ts_format(&c->remote_ts[0], remote, sizeof(remote));
-  tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
-             "Child SA %08x/%08x established (encr %u/%u integ %u esn %u): "
-             "%s%s <-> %s%s",
-             c->spi_in, c->spi_out, c->encr, c->encr_key_bits, c->integ, c->esn,
-             local, c->local_ts_count > 1 ? " ..." : "", remote,
-             c->remote_ts_count > 1 ? " ..." : "");
-}
-
-/* Record the pair and fill the report, without keys. */
-static int
-child_record(tcpsec_ike_sa *sa, const ike_esp_suite *suite, uint32_t spi_in,
-             const tcpsec_ike_traffic_selector *local_ts, size_t local_count,
-             const tcpsec_ike_traffic_selector *remote_ts, size_t remote_count,
-             uint64_t now_ms, tcpsec_ike_child_sa *c) {
-  const tcpsec_ike_config *cfg = &sa->cfg.pub;
-  ike_child *child = tcpsec_ike_child_add(sa);
-
-  if (child == NULL)
-    return TCPSEC_ERR_NO_MEMORY;
-  child->spi_in = spi_in;
-  child->spi_out = suite->peer_spi;
-  child->encr = suite->encr;
-  child->encr_key_bits = suite->key_bits;
-  child->integ = suite->integ;
-  child->esn = suite->esn;
-  child->initiator = sa->initiator;
-  child->installed = 1;
-  child->created_ms = now_ms;
-  child->expires_ms =
-      cfg->child_lifetime_ms != 0 ? now_ms + cfg->child_lifetime_ms : 0;
-  memcpy(child->local_ts, local_ts, local_count * sizeof(*local_ts));
-  memcpy(child->remote_ts, remote_ts, remote_count * sizeof(*remote_ts));
-  child->local_ts_count = local_count;
-  child->remote_ts_count = remote_count;
-
-  memset(c, 0, sizeof(*c));
-  c->size = sizeof(*c);
-  c->spi_in = spi_in;
-  c->spi_out = suite->peer_spi;
-  c->encr = suite->encr;
-  c->encr_key_bits = suite->key_bits;
-  c->integ = suite->integ;
-  c->esn = suite->esn;
-  c->initiator = sa->initiator;
-  c->transport = cfg->transport;
-  c->udp_encap = (uint8_t)(tcpsec_ike_nat_send_flags(sa) != 0);
-  c->local_ts = child->local_ts;
-  c->local_ts_count = local_count;
-  c->remote_ts = child->remote_ts;
-  c->remote_ts_count = remote_count;
-  c->hard_lifetime_ms = cfg->child_lifetime_ms;
-  c->soft_lifetime_ms = cfg->child_lifetime_ms / 10 * 9;
-  c->hard_lifetime_bytes = cfg->child_lifetime_bytes;
-  c->created_ms = now_ms;
-  c->local = cfg->local;
-  c->remote = cfg->remote;
-  return 0;
-}
-
-int tcpsec_ike_child_establish(tcpsec_ike_sa *sa, const ike_esp_suite *suite,
-                               uint32_t spi_in,
-                               const tcpsec_ike_traffic_selector *local_ts,
-                               size_t local_count,
-                               const tcpsec_ike_traffic_selector *remote_ts,
-                               size_t remote_count, uint64_t now_ms) {
-  uint8_t keymat[2 * (IKE_CHILD_KEY_MAX + IKE_CHILD_INTEG_MAX)];
-  size_t e_len, a_len;
-  const uint8_t *i_to_r, *r_to_i;
-  tcpsec_ike_child_sa c;
-  int rv;
-
-  rv = tcpsec_ike_esp_key_lens(suite, &e_len, &a_len);
-  if (rv != 0)
-    return rv;
-  rv = child_record(sa, suite, spi_in, local_ts, local_count, remote_ts,
-                    remote_count, now_ms, &c);
-  if (rv != 0)
-    return rv;
-
-  /* KEYMAT: initiator-to-responder keys first, each encryption key before
-   * its integrity key (section 2.17). */
-  rv = tcpsec_ike_child_keymat(sa, keymat, 2 * (e_len + a_len));
-  if (rv != 0) {
-    sa->child_count--;
-    tcpsec_zeroize(keymat, sizeof(keymat));
-    return rv;
-  }
-  i_to_r = keymat;
-  r_to_i = keymat + e_len + a_len;
-  c.encr_key_out = sa->initiator ? i_to_r : r_to_i;
-  c.encr_key_in = sa->initiator ? r_to_i : i_to_r;
-  c.encr_key_len = e_len;
-  if (a_len > 0) {
-    c.integ_key_out = c.encr_key_out + e_len;
-    c.integ_key_in = c.encr_key_in + e_len;
-  }
-  c.integ_key_len = a_len;
-  log_child(sa, &c);
-  tcpsec_ike_cb_child_installed(sa, &c);
-  tcpsec_zeroize(keymat, sizeof(keymat));
-  return 0;
-}
-
 /* ---- initiator ---------------------------------------------------------- */
 
 int tcpsec_ike_auth_start(tcpsec_ike_sa *sa, uint64_t now_ms) {
@@ -192,8 +70,8 @@ int tcpsec_ike_auth_start(tcpsec_ike_sa *sa, uint64_t now_ms) {
     tcpsec_ike_builder_add_notify(&b, TCPSEC_IKE_PROTO_NONE, NULL, 0,
                                   TCPSEC_IKE_N_INITIAL_CONTACT, NULL, 0);
   tcpsec_ike_builder_add_sa(&b, offer->proposals, offer->count);
-  add_selectors(&b, TCPSEC_IKE_PT_TSI, cfg->local_ts, cfg->local_ts_count);
-  add_selectors(&b, TCPSEC_IKE_PT_TSR, cfg->remote_ts, cfg->remote_ts_count);
+  tcpsec_ike_add_selectors(&b, TCPSEC_IKE_PT_TSI, cfg->local_ts, cfg->local_ts_count);
+  tcpsec_ike_add_selectors(&b, TCPSEC_IKE_PT_TSR, cfg->remote_ts, cfg->remote_ts_count);
   tcpsec_free(sa->ctx, offer);
   tcpsec_zeroize(auth, sizeof(auth));
 
@@ -242,42 +120,30 @@ static int verify_peer(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
 /* Negotiate the first Child SA and add SA, TSi, TSr or an error notify. */
 static void child_respond(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                           tcpsec_ike_builder *b, uint64_t now_ms) {
-  tcpsec_ike_traffic_selector tsi[TCPSEC_IKE_CONFIG_MAX_TS];
-  tcpsec_ike_traffic_selector tsr[TCPSEC_IKE_CONFIG_MAX_TS];
-  tcpsec_ike_traffic_selector got[TCPSEC_IKE_MAX_SELECTORS];
-  const tcpsec_ike_payload *sa_p, *tsi_p, *tsr_p;
-  size_t ni = 0, nr = 0, n;
-  ike_esp_suite suite;
-  uint32_t spi_in;
-  uint16_t error = TCPSEC_IKE_N_NO_PROPOSAL_CHOSEN;
-  int index = -1;
+  ike_child_offer o;
+  ike_child_spec spec;
+  uint32_t spi_in = 0;
+  uint16_t error;
 
-  sa_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_SA, 0);
-  tsi_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_TSI, 0);
-  tsr_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_TSR, 0);
-  if (sa_p != NULL)
-    index = tcpsec_ike_select_esp(&sa->cfg, &sa_p->u.sa, &suite);
-  if (index >= 0) {
-    /* Narrowing (section 2.9): TSi against what we accept for the peer's
-     * side, TSr against our side. */
-    error = TCPSEC_IKE_N_TS_UNACCEPTABLE;
-    if (tsi_p != NULL && tsr_p != NULL) {
-      n = tcpsec_ike_ts_from_payload(&tsi_p->u.ts, got,
-                                     TCPSEC_IKE_MAX_SELECTORS);
-      ni = tcpsec_ike_ts_narrow(got, n, sa->cfg.remote_ts,
-                                sa->cfg.pub.remote_ts_count, tsi,
-                                TCPSEC_IKE_CONFIG_MAX_TS);
-      n = tcpsec_ike_ts_from_payload(&tsr_p->u.ts, got,
-                                     TCPSEC_IKE_MAX_SELECTORS);
-      nr = tcpsec_ike_ts_narrow(got, n, sa->cfg.local_ts,
-                                sa->cfg.pub.local_ts_count, tsr,
-                                TCPSEC_IKE_CONFIG_MAX_TS);
-    }
-    if (ni > 0 && nr > 0) {
-      error = TCPSEC_IKE_N_TEMPORARY_FAILURE;
-      if (tcpsec_ike_cb_alloc_spi(sa, &spi_in) == 0 &&
-          tcpsec_ike_child_establish(sa, &suite, spi_in, tsr, nr, tsi, ni,
-                                     now_ms) == 0)
+  error = tcpsec_ike_child_negotiate(sa, msg, 0, 0, &o);
+  if (error == TCPSEC_IKE_N_INVALID_SYNTAX)
+    error = TCPSEC_IKE_N_NO_PROPOSAL_CHOSEN;
+  if (error == 0) {
+    memset(&spec, 0, sizeof(spec));
+    spec.suite = &o.suite;
+    spec.initiator = 0;
+    spec.ni = sa->ni;
+    spec.ni_len = sa->ni_len;
+    spec.nr = sa->nr;
+    spec.nr_len = sa->nr_len;
+    spec.local_ts = o.tsr;
+    spec.local_count = o.count_r;
+    spec.remote_ts = o.tsi;
+    spec.remote_count = o.count_i;
+    error = TCPSEC_IKE_N_TEMPORARY_FAILURE;
+    if (tcpsec_ike_cb_alloc_spi(sa, &spi_in) == 0) {
+      spec.spi_in = spi_in;
+      if (tcpsec_ike_child_establish(sa, &spec, now_ms) == 0)
         error = 0;
     }
   }
@@ -289,16 +155,7 @@ static void child_respond(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                                   NULL, 0);
     return;
   }
-  {
-    tcpsec_ike_transform t[4];
-    tcpsec_ike_proposal p;
-
-    tcpsec_ike_esp_proposal(&suite, sa_p->u.sa.proposals[index].number, spi_in,
-                            &p, t);
-    tcpsec_ike_builder_add_sa(b, &p, 1);
-  }
-  add_selectors(b, TCPSEC_IKE_PT_TSI, tsi, ni);
-  add_selectors(b, TCPSEC_IKE_PT_TSR, tsr, nr);
+  tcpsec_ike_child_add_answer(b, &o, spi_in);
 }
 
 int tcpsec_ike_auth_process_request(tcpsec_ike_sa *sa,
@@ -354,48 +211,40 @@ int tcpsec_ike_auth_process_request(tcpsec_ike_sa *sa,
 /* Take the first Child SA from the response, or log why it is missing. */
 static void child_accept(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                          uint64_t now_ms) {
-  tcpsec_ike_traffic_selector tsi[TCPSEC_IKE_MAX_SELECTORS];
-  tcpsec_ike_traffic_selector tsr[TCPSEC_IKE_MAX_SELECTORS];
-  const tcpsec_ike_payload *sa_p, *tsi_p, *tsr_p;
-  const char *problem = "SA, TSi or TSr payload missing";
-  ike_esp_suite suite;
-  size_t ni, nr, i;
+  uint16_t error = tcpsec_ike_child_first_error(msg);
+  const char *problem;
+  ike_child_offer o;
+  ike_child_spec spec;
   ike_child *child;
 
-  for (i = 0; i < msg->count; i++) {
-    const tcpsec_ike_payload *p = &msg->payloads[i];
-
-    if (p->type == TCPSEC_IKE_PT_NOTIFY &&
-        p->u.notify.type < TCPSEC_IKE_N_STATUS_FIRST) {
-      tcpsec_log(sa->ctx, TCPSEC_LOG_NOTICE, IKE_LOG,
-                 "first Child SA rejected by the peer with %s; the IKE SA "
-                 "stays",
-                 tcpsec_ike_notify_name(p->u.notify.type) != NULL
-                     ? tcpsec_ike_notify_name(p->u.notify.type)
-                     : "an unknown error");
-      return;
-    }
+  if (error != 0) {
+    tcpsec_log(sa->ctx, TCPSEC_LOG_NOTICE, IKE_LOG,
+               "first Child SA rejected by the peer with %s; the IKE SA "
+               "stays",
+               tcpsec_ike_notify_name(error) != NULL
+                   ? tcpsec_ike_notify_name(error)
+                   : "an unknown error");
+    return;
   }
-  sa_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_SA, 0);
-  tsi_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_TSI, 0);
-  tsr_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_TSR, 0);
-  if (sa_p != NULL && tsi_p != NULL && tsr_p != NULL) {
-    problem = "the proposal is not one we offered";
-    if (tcpsec_ike_accept_esp(&sa->cfg, &sa_p->u.sa, &suite) == 0) {
-      /* The responder may only narrow what we proposed (section 2.9). */
-      problem = "traffic selectors wider than proposed";
-      ni = tcpsec_ike_ts_from_payload(&tsi_p->u.ts, tsi,
-                                      TCPSEC_IKE_CONFIG_MAX_TS);
-      nr = tcpsec_ike_ts_from_payload(&tsr_p->u.ts, tsr,
-                                      TCPSEC_IKE_CONFIG_MAX_TS);
-      if (tcpsec_ike_ts_subset(tsi, ni, sa->cfg.local_ts,
-                               sa->cfg.pub.local_ts_count) &&
-          tcpsec_ike_ts_subset(tsr, nr, sa->cfg.remote_ts,
-                               sa->cfg.pub.remote_ts_count) &&
-          tcpsec_ike_child_establish(sa, &suite, sa->auth_child_spi, tsi, ni,
-                                     tsr, nr, now_ms) == 0)
-        return;
-    }
+  problem = tcpsec_ike_child_check_answer(
+      sa, msg, 0, 0, sa->cfg.local_ts, sa->cfg.pub.local_ts_count,
+      sa->cfg.remote_ts, sa->cfg.pub.remote_ts_count, &o);
+  if (problem == NULL) {
+    memset(&spec, 0, sizeof(spec));
+    spec.suite = &o.suite;
+    spec.spi_in = sa->auth_child_spi;
+    spec.initiator = 1;
+    spec.ni = sa->ni;
+    spec.ni_len = sa->ni_len;
+    spec.nr = sa->nr;
+    spec.nr_len = sa->nr_len;
+    spec.local_ts = o.tsi;
+    spec.local_count = o.count_i;
+    spec.remote_ts = o.tsr;
+    spec.remote_count = o.count_r;
+    if (tcpsec_ike_child_establish(sa, &spec, now_ms) == 0)
+      return;
+    problem = "its keys could not be made";
   }
 
   /* The responder may have installed the pair: ask it to delete it. */

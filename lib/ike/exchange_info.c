@@ -132,7 +132,6 @@ int tcpsec_ike_info_process_request(tcpsec_ike_sa *sa,
   tcpsec_ike_builder b;
   tcpsec_ike_header hdr;
 
-  (void)now_ms;
   for (i = 0; i < msg->count; i++) {
     const tcpsec_ike_payload *p = &msg->payloads[i];
 
@@ -168,7 +167,17 @@ int tcpsec_ike_info_process_request(tcpsec_ike_sa *sa,
                                   (uint16_t)response_count);
   rv = tcpsec_ike_send_response(sa, &b, data, len);
 
-  if (delete_ike) {
+  if (delete_ike && sa->peer_gen.used) {
+    /* Section 2.8.2: the peer rekeyed the IKE SA without noticing our
+     * simultaneous rekey, and deletes the old one. Its new IKE SA takes
+     * over; ours is forgotten. */
+    tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
+               "the peer deleted the IKE SA it rekeyed; abandoning our own "
+               "rekey");
+    tcpsec_ike_create_clear(sa);
+    tcpsec_ike_request_clear(sa);
+    tcpsec_ike_gen_adopt_peer(sa, now_ms);
+  } else if (delete_ike) {
     tcpsec_ike_sa_set_deleted(sa, TCPSEC_ERR_IKE_SA_DELETED);
   } else if (fatal != 0) {
     tcpsec_log(sa->ctx, TCPSEC_LOG_WARNING, IKE_LOG,

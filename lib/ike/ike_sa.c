@@ -114,6 +114,8 @@ void tcpsec_ike_sa_free(tcpsec_ike_sa *sa) {
   tcpsec_buf_free(&sa->req.bytes);
   tcpsec_buf_free(&sa->cache.request);
   tcpsec_buf_free(&sa->cache.response);
+  tcpsec_ike_create_clear(sa);
+  tcpsec_ike_gens_free(sa);
   tcpsec_free(sa->ctx, sa->children);
   tcpsec_ike_config_clear(sa->ctx, &sa->cfg);
   tcpsec_free_secret(sa->ctx, sa, sizeof(*sa));
@@ -139,6 +141,9 @@ static void release_keys(tcpsec_ike_sa *sa) {
   sa->sk_out = NULL;
   tcpsec_ike_frag_reasm_free(sa->reasm);
   sa->reasm = NULL;
+  tcpsec_ike_create_clear(sa);
+  tcpsec_ike_gens_free(sa);
+  sa->create_queue_count = 0;
 }
 
 void tcpsec_ike_sa_fail(tcpsec_ike_sa *sa, int reason) {
@@ -199,6 +204,7 @@ void tcpsec_ike_sa_set_established(tcpsec_ike_sa *sa, uint64_t now_ms) {
   sa->last_peer_ms = now_ms;
   if (sa->cfg.pub.ike_lifetime_ms != 0)
     sa->expires_ms = now_ms + sa->cfg.pub.ike_lifetime_ms;
+  tcpsec_ike_plan_ike_rekey(sa, now_ms);
   tcpsec_ike_sa_leave_half_open(sa);
   tcpsec_ike_sa_drop_init_material(sa);
 

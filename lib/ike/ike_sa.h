@@ -60,7 +60,10 @@ typedef enum ike_request_kind {
   IKE_REQ_DPD,          /* empty INFORMATIONAL (liveness check) */
   IKE_REQ_DELETE_CHILD, /* INFORMATIONAL with Delete for one ESP SPI */
   IKE_REQ_DELETE_IKE,   /* INFORMATIONAL with Delete for the IKE SA */
-  IKE_REQ_NOTIFY_ERROR  /* INFORMATIONAL with an error notify, one shot */
+  IKE_REQ_NOTIFY_ERROR, /* INFORMATIONAL with an error notify, one shot */
+  IKE_REQ_CREATE_CHILD, /* CREATE_CHILD_SA for an additional Child SA */
+  IKE_REQ_REKEY_CHILD,  /* CREATE_CHILD_SA with REKEY_SA */
+  IKE_REQ_REKEY_IKE     /* CREATE_CHILD_SA rekeying the IKE SA */
 } ike_request_kind;
 
 /* The one request we may have outstanding (window size 1, section 2.3). */
@@ -96,9 +99,17 @@ typedef struct ike_child {
   uint8_t installed;     /* reported through child_sa_installed */
   uint8_t delete_queued; /* a Delete request waits for the window */
   uint8_t deleting;      /* our Delete request is outstanding */
+  uint8_t rekey_queued;  /* a rekey request waits for the window */
+  uint8_t rekeying;      /* our rekey request is outstanding */
+  uint8_t replaced;      /* a rekey replaced it; it only receives now */
+  uint8_t peer_rekeyed;  /* the peer rekeyed it while ours was outstanding */
+  uint16_t pfs_group;
   int delete_reason;
   uint64_t created_ms;
   uint64_t expires_ms; /* 0: no time limit */
+  uint64_t rekey_ms;   /* soft lifetime with jitter; 0: none */
+  uint64_t grace_ms;   /* replaced: removed then if the peer never deletes */
+  uint32_t peer_new_spi_in; /* the pair the peer's simultaneous rekey made */
   tcpsec_ike_traffic_selector local_ts[TCPSEC_IKE_CONFIG_MAX_TS];
   tcpsec_ike_traffic_selector remote_ts[TCPSEC_IKE_CONFIG_MAX_TS];
   size_t local_ts_count;
@@ -133,9 +144,95 @@ typedef struct ike_esp_suite {
   uint16_t encr;
   uint16_t key_bits;
   uint16_t integ;
+  uint16_t ke; /* PFS group of CREATE_CHILD_SA; 0 for none */
   uint8_t esn;
   uint32_t peer_spi;
 } ike_esp_suite;
+
+/* What a Child SA is made from: the suite, our inbound SPI, the nonces and
+ * optional g^ir of its exchange (section 2.17), and the selectors. */
+typedef struct ike_child_spec {
+  const ike_esp_suite *suite;
+  uint32_t spi_in;
+  uint8_t initiator; /* we initiated the exchange that creates it */
+  const uint8_t *ni;
+  size_t ni_len;
+  const uint8_t *nr;
+  size_t nr_len;
+  const uint8_t *gir; /* PFS shared secret, or NULL */
+  size_t gir_len;
+  uint16_t pfs_group;
+  uint32_t replaces_spi_in;
+  const tcpsec_ike_traffic_selector *local_ts;
+  size_t local_count;
+  const tcpsec_ike_traffic_selector *remote_ts;
+  size_t remote_count;
+} ike_child_spec;
+
+/* A Child SA proposal chosen from a request, or accepted from a response,
+ * with its narrowed selectors. */
+typedef struct ike_child_offer {
+  ike_esp_suite suite;
+  int index;      /* responder: index of the chosen proposal */
+  uint8_t number; /* responder: its proposal number */
+  tcpsec_ike_traffic_selector tsi[TCPSEC_IKE_CONFIG_MAX_TS];
+  tcpsec_ike_traffic_selector tsr[TCPSEC_IKE_CONFIG_MAX_TS];
+  size_t count_i;
+  size_t count_r;
+} ike_child_offer;
+
+/* Our outstanding CREATE_CHILD_SA request: what its response needs. */
+typedef struct ike_create {
+  ike_request_kind kind; /* IKE_REQ_NONE when none */
+  uint32_t spi_in;       /* new inbound ESP SPI (Child SA kinds) */
+  uint32_t rekey_spi_in; /* IKE_REQ_REKEY_CHILD: the pair being rekeyed */
+  uint8_t new_spi[TCPSEC_IKE_SPI_LEN]; /* IKE_REQ_REKEY_IKE: our new SPI */
+  tcpsec_ke *ke;                       /* NULL without a key exchange */
+  uint16_t ke_group;
+  uint8_t nonce[IKE_NONCE_LEN];
+  tcpsec_ike_traffic_selector tsi[TCPSEC_IKE_CONFIG_MAX_TS];
+  tcpsec_ike_traffic_selector tsr[TCPSEC_IKE_CONFIG_MAX_TS];
+  size_t count_i;
+  size_t count_r;
+  /* The peer rekeyed the same Child SA meanwhile (section 2.8.1): the
+   * smaller nonce of its exchange; length 0 when it did not. */
+  uint8_t peer_min_nonce[TCPSEC_IKE_NONCE_MAX_LEN];
+  size_t peer_min_nonce_len;
+} ike_create;
+
+/* An additional Child SA waiting for the window. */
+typedef struct ike_create_queued {
+  tcpsec_ike_traffic_selector tsi[TCPSEC_IKE_CONFIG_MAX_TS];
+  tcpsec_ike_traffic_selector tsr[TCPSEC_IKE_CONFIG_MAX_TS];
+  size_t count_i;
+  size_t count_r;
+} ike_create_queued;
+
+#define IKE_CREATE_QUEUE_MAX 8
+
+/* The per-generation state of an IKE SA: what an IKE SA rekey replaces
+ * (section 2.18). The current generation lives in tcpsec_ike_sa's own
+ * fields; an old generation waits here for its Delete exchange. */
+typedef struct ike_gen {
+  int used;
+  uint8_t initiator;
+  uint8_t spi_i[TCPSEC_IKE_SPI_LEN];
+  uint8_t spi_r[TCPSEC_IKE_SPI_LEN];
+  tcpsec_ike_sk_cipher *sk_in;
+  tcpsec_ike_sk_cipher *sk_out;
+  uint32_t next_request_id;
+  uint32_t next_peer_id;
+  ike_request req;
+  ike_response_cache cache;
+  uint8_t delete_queued; /* we delete it: a Delete request waits */
+  uint8_t done;          /* its Delete exchange is over */
+  uint64_t drop_ms;      /* forgotten at this time */
+  ike_suite suite;
+  size_t prf_len;
+  uint8_t sk_d[IKE_PRF_MAX];
+} ike_gen;
+
+#define IKE_GEN_MAX 3
 
 struct tcpsec_ike_sa {
   tcpsec_ctx *ctx;
@@ -200,6 +297,21 @@ struct tcpsec_ike_sa {
   uint64_t last_peer_ms; /* last protected message or ESP from the peer */
   uint64_t half_open_deadline_ms;
   uint64_t expires_ms;
+
+  /* CREATE_CHILD_SA (sections 1.3 and 2.8) */
+  ike_create create; /* our outstanding request's state */
+  ike_create_queued create_queue[IKE_CREATE_QUEUE_MAX];
+  size_t create_queue_count;
+  uint8_t ike_rekey_queued;
+  uint64_t ike_rekey_ms;    /* soft lifetime of the IKE SA, with jitter */
+  uint64_t create_retry_ms; /* after TEMPORARY_FAILURE: queue again then */
+  ike_gen gens[IKE_GEN_MAX]; /* old generations being deleted */
+  ike_gen *in_gen;           /* the old generation a message is for */
+  /* The IKE SA the peer's rekey created while ours was outstanding
+   * (section 2.8.2), with the smaller nonce of that exchange. */
+  ike_gen peer_gen;
+  uint8_t peer_gen_nonce[TCPSEC_IKE_NONCE_MAX_LEN];
+  size_t peer_gen_nonce_len;
 
   tcpsec_ike_sa_stats stats;
   int in_callback;
@@ -281,9 +393,14 @@ int tcpsec_ike_derive_ike_keys(tcpsec_ike_sa *sa, const uint8_t *peer_ke,
 /* Key lengths of an ESP suite: encryption key with salt, and integrity. */
 int tcpsec_ike_esp_key_lens(const ike_esp_suite *s, size_t *encr_len,
                             size_t *integ_len);
-/* KEYMAT = prf+(SK_d, Ni | Nr) for the four child keys (section 2.17):
- * `len` is 2 * (encr_len + integ_len), initiator-to-responder keys first. */
-int tcpsec_ike_child_keymat(tcpsec_ike_sa *sa, uint8_t *out, size_t len);
+/* Keys of a rekeyed IKE SA (section 2.18) into the current fields, whose
+ * SPIs, suite and initiator flag are the new IKE SA's already: SKEYSEED =
+ * prf(SK_d (old), g^ir | Ni | Nr) with the old PRF. */
+int tcpsec_ike_derive_rekey_keys(tcpsec_ike_sa *sa, uint16_t old_prf,
+                                 const uint8_t *old_sk_d, size_t old_prf_len,
+                                 const uint8_t *gir, size_t gir_len,
+                                 const uint8_t *ni, size_t ni_len,
+                                 const uint8_t *nr, size_t nr_len);
 
 /* ---- exchange.c -------------------------------------------------------- */
 
@@ -347,13 +464,68 @@ int tcpsec_ike_auth_process_request(tcpsec_ike_sa *sa,
 int tcpsec_ike_auth_process_response(tcpsec_ike_sa *sa,
                                      const tcpsec_ike_msg *msg,
                                      uint64_t now_ms);
+
+/* ---- child.c ----------------------------------------------------------- */
+
 /* Report a negotiated Child SA (keys from KEYMAT) and keep it. */
-int tcpsec_ike_child_establish(tcpsec_ike_sa *sa, const ike_esp_suite *suite,
-                               uint32_t spi_in,
-                               const tcpsec_ike_traffic_selector *local_ts,
-                               size_t local_count,
-                               const tcpsec_ike_traffic_selector *remote_ts,
-                               size_t remote_count, uint64_t now_ms);
+int tcpsec_ike_child_establish(tcpsec_ike_sa *sa, const ike_child_spec *spec,
+                               uint64_t now_ms);
+/* Responder: choose an ESP proposal (IKE_AUTH: KE transforms ignored) and
+ * narrow the selectors. Returns 0 or the error notify type to send. */
+uint16_t tcpsec_ike_child_negotiate(tcpsec_ike_sa *sa,
+                                    const tcpsec_ike_msg *msg, int create,
+                                    uint16_t peer_ke, ike_child_offer *out);
+/* Responder: SA, TSi and TSr of the answer. */
+void tcpsec_ike_child_add_answer(tcpsec_ike_builder *b,
+                                 const ike_child_offer *o, uint32_t spi_in);
+/* The first error notify of a response, or 0. */
+uint16_t tcpsec_ike_child_first_error(const tcpsec_ike_msg *msg);
+/* Initiator: check the answer against what we proposed (li: our TSi, rr:
+ * our TSr). NULL when acceptable, else the problem for the log. */
+const char *tcpsec_ike_child_check_answer(
+    tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg, int create, uint16_t ke_sent,
+    const tcpsec_ike_traffic_selector *li, size_t li_count,
+    const tcpsec_ike_traffic_selector *rr, size_t rr_count,
+    ike_child_offer *out);
+void tcpsec_ike_add_selectors(tcpsec_ike_builder *b, uint8_t payload,
+                              const tcpsec_ike_traffic_selector *ts,
+                              size_t count);
+/* A soft lifetime less a random jitter of up to rekey_jitter_percent. */
+uint64_t tcpsec_ike_jitter(tcpsec_ike_sa *sa, uint64_t soft);
+
+/* ---- exchange_create.c ------------------------------------------------- */
+
+/* Build and send our next CREATE_CHILD_SA request of `kind`. */
+int tcpsec_ike_create_start(tcpsec_ike_sa *sa, ike_request_kind kind,
+                            uint64_t now_ms);
+int tcpsec_ike_create_process_request(tcpsec_ike_sa *sa,
+                                      const tcpsec_ike_msg *msg,
+                                      const uint8_t *data, size_t len,
+                                      uint64_t now_ms);
+int tcpsec_ike_create_process_response(tcpsec_ike_sa *sa,
+                                       const tcpsec_ike_msg *msg,
+                                       ike_request_kind kind, uint64_t now_ms);
+/* Free the key exchange of an outstanding request and forget it. */
+void tcpsec_ike_create_clear(tcpsec_ike_sa *sa);
+/* Timers of rekeying: soft lifetimes, grace periods, old generations. */
+uint64_t tcpsec_ike_create_next_timeout(const tcpsec_ike_sa *sa);
+void tcpsec_ike_create_timers(tcpsec_ike_sa *sa, uint64_t now_ms);
+/* Old generations: find the one with these SPIs, free all of them. */
+ike_gen *tcpsec_ike_gen_find(tcpsec_ike_sa *sa, const uint8_t spi_i[8],
+                             const uint8_t spi_r[8]);
+void tcpsec_ike_gen_swap(tcpsec_ike_sa *sa, ike_gen *g);
+void tcpsec_ike_gen_free(tcpsec_ike_sa *sa, ike_gen *g);
+void tcpsec_ike_gens_free(tcpsec_ike_sa *sa);
+/* Plan the next IKE SA rekey (soft lifetime with jitter) from now. */
+void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms);
+/* The peer deleted the current generation after rekeying it: its new IKE
+ * SA (peer_gen) becomes current. */
+void tcpsec_ike_gen_adopt_peer(tcpsec_ike_sa *sa, uint64_t now_ms);
+/* An old generation received a request (in_gen set and swapped in). */
+int tcpsec_ike_gen_process_request(tcpsec_ike_sa *sa,
+                                   const tcpsec_ike_msg *msg,
+                                   const uint8_t *data, size_t len,
+                                   uint64_t now_ms);
 
 /* ---- exchange_info.c --------------------------------------------------- */
 
@@ -406,6 +578,28 @@ void tcpsec_ike_offer_ike(const ike_config *cfg, uint16_t ke_first,
                           ike_offer *out);
 /* Our ESP proposals for IKE_AUTH (no KE transforms) with our SPI. */
 void tcpsec_ike_offer_esp(const ike_config *cfg, uint32_t spi, ike_offer *out);
+/* CREATE_CHILD_SA: IKE proposals with our new SPI, and ESP proposals with
+ * PFS groups (ke_first first; 0 for none). */
+void tcpsec_ike_offer_ike_rekey(const ike_config *cfg, uint16_t ke_first,
+                                const uint8_t spi[TCPSEC_IKE_SPI_LEN],
+                                ike_offer *out);
+void tcpsec_ike_offer_esp_pfs(const ike_config *cfg, uint32_t spi,
+                              uint16_t ke_first, ike_offer *out);
+/* Our first PFS group, or 0 without PFS. */
+uint16_t tcpsec_ike_pfs_first(const ike_config *cfg);
+int tcpsec_ike_select_ike_rekey(const ike_config *cfg,
+                                const tcpsec_ike_sa_payload *sa_payload,
+                                uint16_t peer_ke, ike_suite *out);
+int tcpsec_ike_accept_ike_rekey(const ike_config *cfg,
+                                const tcpsec_ike_sa_payload *sa_payload,
+                                uint16_t ke_sent, ike_suite *out);
+/* suite->ke receives the group; peer_ke is the KE payload's (0 if none). */
+int tcpsec_ike_select_esp_pfs(const ike_config *cfg,
+                              const tcpsec_ike_sa_payload *sa_payload,
+                              uint16_t peer_ke, ike_esp_suite *out);
+int tcpsec_ike_accept_esp_pfs(const ike_config *cfg,
+                              const tcpsec_ike_sa_payload *sa_payload,
+                              uint16_t ke_sent, ike_esp_suite *out);
 /* Responder: first proposal of the peer we accept. *ke_out gets the group
  * we want; the caller compares it with the KE payload. Returns the index
  * into sa->proposals or TCPSEC_ERR_NO_PROPOSAL_CHOSEN. */

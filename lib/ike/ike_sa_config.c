@@ -33,6 +33,9 @@ void tcpsec_ike_config_default(tcpsec_ike_config *cfg) {
   cfg->nat_traversal = 1;
   cfg->initial_contact = 1;
   cfg->transport = TCPSEC_IKE_TRANSPORT_UDP;
+  cfg->rekey = 1;
+  cfg->rekey_jitter_percent = 10;
+  cfg->rekey_grace_ms = 30000;
 }
 
 static int config_error(tcpsec_ctx *ctx, const char *problem) {
@@ -102,6 +105,16 @@ static int load_groups(tcpsec_ctx *ctx, ike_config *cfg) {
       return TCPSEC_ERR_UNKNOWN_ALGORITHM;
     }
   }
+  if (cfg->pub.pfs_group_count > TCPSEC_IKE_CONFIG_MAX_DH_GROUPS)
+    return config_error(ctx, "more than 8 PFS groups");
+  for (i = 0; i < cfg->pub.pfs_group_count; i++) {
+    if (tcpsec_ke_lookup(cfg->pub.pfs_groups[i]) == NULL) {
+      tcpsec_log(ctx, TCPSEC_LOG_ERROR, IKE_LOG,
+                 "PFS group %u is not supported; use 14, 19, 20, 21 or 31",
+                 cfg->pub.pfs_groups[i]);
+      return TCPSEC_ERR_UNKNOWN_ALGORITHM;
+    }
+  }
   for (i = 0; i < cfg->ike_count; i++)
     if (cfg->ike[i].ke_count == 0 && cfg->pub.dh_group_count == 0)
       return config_error(ctx, "an IKE proposal has no key exchange group "
@@ -146,6 +159,20 @@ static int load_numbers(tcpsec_ctx *ctx, const tcpsec_ike_config *p) {
     return config_error(ctx, "retransmission timeout 0 or above its maximum");
   if (p->retransmit_limit > 30)
     return config_error(ctx, "more than 30 retransmissions");
+  if (p->rekey_jitter_percent > 50)
+    return config_error(ctx, "rekey jitter above 50 percent");
+  if (p->ike_rekey_ms != 0 && p->ike_lifetime_ms != 0 &&
+      p->ike_rekey_ms >= p->ike_lifetime_ms)
+    return config_error(ctx, "IKE SA rekey time not below its lifetime");
+  if (p->child_rekey_ms != 0 && p->child_lifetime_ms != 0 &&
+      p->child_rekey_ms >= p->child_lifetime_ms)
+    return config_error(ctx, "Child SA rekey time not below its lifetime");
+  if ((p->child_rekey_bytes != 0 && p->child_lifetime_bytes != 0 &&
+       p->child_rekey_bytes >= p->child_lifetime_bytes) ||
+      (p->child_rekey_packets != 0 && p->child_lifetime_packets != 0 &&
+       p->child_rekey_packets >= p->child_lifetime_packets))
+    return config_error(ctx, "Child SA soft byte or packet limit not below "
+                             "its hard limit");
   return 0;
 }
 

@@ -284,19 +284,20 @@ static int dispatch_request(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   uint8_t exchange = msg->header.exchange;
 
   if (exchange == TCPSEC_IKE_EXCH_IKE_AUTH && !sa->initiator &&
-      sa->state == TCPSEC_IKE_SA_HALF_OPEN)
+      sa->state == TCPSEC_IKE_SA_HALF_OPEN && sa->in_gen == NULL)
     return tcpsec_ike_auth_process_request(sa, msg, data, len, now_ms);
   if (exchange == TCPSEC_IKE_EXCH_INFORMATIONAL &&
       (sa->state == TCPSEC_IKE_SA_ESTABLISHED ||
        sa->state == TCPSEC_IKE_SA_DELETING))
     return tcpsec_ike_info_process_request(sa, msg, data, len, now_ms);
+  if (sa->in_gen != NULL &&
+      (exchange == TCPSEC_IKE_EXCH_INFORMATIONAL ||
+       exchange == TCPSEC_IKE_EXCH_CREATE_CHILD_SA))
+    return tcpsec_ike_gen_process_request(sa, msg, data, len, now_ms);
   if (exchange == TCPSEC_IKE_EXCH_CREATE_CHILD_SA &&
-      sa->state == TCPSEC_IKE_SA_ESTABLISHED) {
-    /* TODO: CREATE_CHILD_SA (new Child SAs and rekeying) is not
-     * implemented. The response NO_ADDITIONAL_SAS keeps the IKE SA up. */
-    return tcpsec_ike_reply_notify(sa, msg, data, len,
-                                   TCPSEC_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-  }
+      (sa->state == TCPSEC_IKE_SA_ESTABLISHED ||
+       sa->state == TCPSEC_IKE_SA_DELETING))
+    return tcpsec_ike_create_process_request(sa, msg, data, len, now_ms);
   sa->stats.dropped_unexpected++;
   if (tcpsec_ike_log_drop(sa->stats.dropped_unexpected))
     tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
@@ -350,8 +351,17 @@ static int dispatch_response(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   uint32_t child_spi = sa->req.child_spi_in;
 
   tcpsec_ike_request_clear(sa);
+  if (sa->in_gen != NULL && kind == IKE_REQ_DELETE_IKE) {
+    /* The old IKE SA is deleted on both ends now. */
+    sa->in_gen->done = 1;
+    sa->in_gen->drop_ms = now_ms;
+    return 0;
+  }
   if (kind == IKE_REQ_AUTH)
     return tcpsec_ike_auth_process_response(sa, msg, now_ms);
+  if (kind == IKE_REQ_CREATE_CHILD || kind == IKE_REQ_REKEY_CHILD ||
+      kind == IKE_REQ_REKEY_IKE)
+    return tcpsec_ike_create_process_response(sa, msg, kind, now_ms);
   return tcpsec_ike_info_process_response(sa, msg, kind, child_spi, now_ms);
 }
 
@@ -388,10 +398,41 @@ static int input_response(tcpsec_ike_sa *sa, const tcpsec_ike_header *h,
   return rv == 1 ? 0 : rv;
 }
 
+static int input_current(tcpsec_ike_sa *sa, const tcpsec_ike_header *h,
+                         const uint8_t *data, size_t len, uint64_t now_ms) {
+  int peer_is_initiator;
+
+  /* Messages of the original initiator carry the Initiator flag. */
+  peer_is_initiator = (h->flags & TCPSEC_IKE_FLAG_INITIATOR) != 0;
+  if (peer_is_initiator == sa->initiator) {
+    sa->stats.dropped_unexpected++;
+    return TCPSEC_ERR_INVALID_IKE_SPI;
+  }
+  if (h->flags & TCPSEC_IKE_FLAG_RESPONSE)
+    return input_response(sa, h, data, len, now_ms);
+  return input_request(sa, h, data, len, now_ms);
+}
+
+/* A message for an old generation of a rekeyed IKE SA: processed with that
+ * generation swapped in. */
+static int input_old(tcpsec_ike_sa *sa, ike_gen *g, const tcpsec_ike_header *h,
+                     const uint8_t *data, size_t len, uint64_t now_ms) {
+  int rv;
+
+  tcpsec_ike_gen_swap(sa, g);
+  sa->in_gen = g;
+  rv = input_current(sa, h, data, len, now_ms);
+  sa->in_gen = NULL;
+  tcpsec_ike_gen_swap(sa, g);
+  tcpsec_ike_start_queued(sa, now_ms);
+  return rv;
+}
+
 int tcpsec_ike_sa_input(tcpsec_ike_sa *sa, const uint8_t *data, size_t len,
                         uint64_t now_ms) {
   tcpsec_ike_header h;
-  int rv, peer_is_initiator;
+  ike_gen *g;
+  int rv;
 
   if (sa == NULL || data == NULL)
     return TCPSEC_ERR_INVALID_ARGUMENT;
@@ -406,16 +447,11 @@ int tcpsec_ike_sa_input(tcpsec_ike_sa *sa, const uint8_t *data, size_t len,
     return rv;
   }
   if (memcmp(h.spi_i, sa->spi_i, TCPSEC_IKE_SPI_LEN) != 0) {
+    g = tcpsec_ike_gen_find(sa, h.spi_i, h.spi_r);
+    if (g != NULL && sa->state == TCPSEC_IKE_SA_ESTABLISHED)
+      return input_old(sa, g, &h, data, len, now_ms);
     sa->stats.dropped_unexpected++;
     return TCPSEC_ERR_INVALID_IKE_SPI;
   }
-  /* Messages of the original initiator carry the Initiator flag. */
-  peer_is_initiator = (h.flags & TCPSEC_IKE_FLAG_INITIATOR) != 0;
-  if (peer_is_initiator == sa->initiator) {
-    sa->stats.dropped_unexpected++;
-    return TCPSEC_ERR_INVALID_IKE_SPI;
-  }
-  if (h.flags & TCPSEC_IKE_FLAG_RESPONSE)
-    return input_response(sa, &h, data, len, now_ms);
-  return input_request(sa, &h, data, len, now_ms);
+  return input_current(sa, &h, data, len, now_ms);
 }

@@ -120,25 +120,41 @@ static int split_ike_keys(tcpsec_ike_sa *sa, const uint8_t *km, size_t e_len,
   return 0;
 }
 
+/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+ *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr), with the current suite. */
+static int keys_from_skeyseed(tcpsec_ike_sa *sa, const uint8_t *skeyseed,
+                              size_t skeyseed_len, const uint8_t *ni,
+                              size_t ni_len, const uint8_t *nr, size_t nr_len) {
+  uint8_t km[IKE_KEYMAT_MAX];
+  size_t e_len, a_len, total;
+  int rv;
+
+  rv = encr_key_len(sa->suite.encr, sa->suite.key_bits, &e_len);
+  if (rv == 0)
+    rv = integ_key_len(sa->suite.integ, &a_len);
+  if (rv != 0)
+    return rv;
+  total = 3 * sa->prf_len + 2 * a_len + 2 * e_len;
+  rv = tcpsec_ikev2_ike_keymat(sa->ctx, sa->suite.prf, skeyseed, skeyseed_len,
+                               ni, ni_len, nr, nr_len, sa->spi_i, sa->spi_r,
+                               km, total);
+  if (rv == 0)
+    rv = split_ike_keys(sa, km, e_len, a_len);
+  tcpsec_zeroize(km, sizeof(km));
+  return rv;
+}
+
 int tcpsec_ike_derive_ike_keys(tcpsec_ike_sa *sa, const uint8_t *peer_ke,
                                size_t peer_ke_len) {
   const tcpsec_ke_info *ke = tcpsec_ke_lookup(sa->suite.ke);
   const tcpsec_prf_info *prf = tcpsec_prf_lookup(sa->suite.prf);
   uint8_t gir[TCPSEC_KE_MAX_SECRET_LEN];
   uint8_t skeyseed[IKE_PRF_MAX];
-  uint8_t km[IKE_KEYMAT_MAX];
-  size_t e_len, a_len, total;
   int rv;
 
   if (ke == NULL || prf == NULL || sa->ke == NULL)
     return TCPSEC_ERR_INTERNAL;
-  rv = encr_key_len(sa->suite.encr, sa->suite.key_bits, &e_len);
-  if (rv == 0)
-    rv = integ_key_len(sa->suite.integ, &a_len);
-  if (rv != 0)
-    return rv;
   sa->prf_len = prf->out_len;
-  total = 3 * sa->prf_len + 2 * a_len + 2 * e_len;
 
   /* g^ir; the crypto layer validates the peer's public value first. */
   rv = tcpsec_ke_compute(sa->ke, peer_ke, peer_ke_len, gir, ke->secret_len);
@@ -148,22 +164,36 @@ int tcpsec_ike_derive_ike_keys(tcpsec_ike_sa *sa, const uint8_t *peer_ke,
   /* SKEYSEED = prf(Ni | Nr, g^ir) */
   rv = tcpsec_ikev2_skeyseed(sa->ctx, sa->suite.prf, sa->ni, sa->ni_len, sa->nr,
                              sa->nr_len, gir, ke->secret_len, skeyseed);
-  if (rv != 0)
-    goto out;
-
-  /* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
-   *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
-  rv = tcpsec_ikev2_ike_keymat(sa->ctx, sa->suite.prf, skeyseed, sa->prf_len,
-                               sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-                               sa->spi_i, sa->spi_r, km, total);
-  if (rv != 0)
-    goto out;
-  rv = split_ike_keys(sa, km, e_len, a_len);
+  if (rv == 0)
+    rv = keys_from_skeyseed(sa, skeyseed, sa->prf_len, sa->ni, sa->ni_len,
+                            sa->nr, sa->nr_len);
 
 out:
   tcpsec_zeroize(gir, sizeof(gir));
   tcpsec_zeroize(skeyseed, sizeof(skeyseed));
-  tcpsec_zeroize(km, sizeof(km));
+  return rv;
+}
+
+int tcpsec_ike_derive_rekey_keys(tcpsec_ike_sa *sa, uint16_t old_prf,
+                                 const uint8_t *old_sk_d, size_t old_prf_len,
+                                 const uint8_t *gir, size_t gir_len,
+                                 const uint8_t *ni, size_t ni_len,
+                                 const uint8_t *nr, size_t nr_len) {
+  const tcpsec_prf_info *prf = tcpsec_prf_lookup(sa->suite.prf);
+  uint8_t skeyseed[IKE_PRF_MAX];
+  int rv;
+
+  if (prf == NULL)
+    return TCPSEC_ERR_INTERNAL;
+  sa->prf_len = prf->out_len;
+  /* The rekey exchange belongs to the old IKE SA, so its PRF makes
+   * SKEYSEED, whose length is that PRF's output length (section 2.18). */
+  rv = tcpsec_ikev2_skeyseed_rekey(sa->ctx, old_prf, old_sk_d, old_prf_len,
+                                   gir, gir_len, ni, ni_len, nr, nr_len,
+                                   skeyseed);
+  if (rv == 0)
+    rv = keys_from_skeyseed(sa, skeyseed, old_prf_len, ni, ni_len, nr, nr_len);
+  tcpsec_zeroize(skeyseed, sizeof(skeyseed));
   return rv;
 }
 
@@ -174,11 +204,4 @@ int tcpsec_ike_esp_key_lens(const ike_esp_suite *s, size_t *encr_len,
   if (rv != 0)
     return rv;
   return integ_key_len(s->integ, integ_len);
-}
-
-/* KEYMAT = prf+(SK_d, Ni | Nr) with the nonces of IKE_SA_INIT. */
-int tcpsec_ike_child_keymat(tcpsec_ike_sa *sa, uint8_t *out, size_t len) {
-  return tcpsec_ikev2_child_keymat(sa->ctx, sa->suite.prf, sa->sk_d,
-                                   sa->prf_len, NULL, 0, sa->ni, sa->ni_len,
-                                   sa->nr, sa->nr_len, out, len);
 }

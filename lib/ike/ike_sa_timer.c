@@ -18,9 +18,11 @@
  *     (no IKE message, no ESP reported through tcpsec_ike_sa_peer_alive())
  *     for dpd_interval_ms sends an empty INFORMATIONAL request (section
  *     2.4), once the window is free.
- *   - At the end of ike_lifetime_ms the IKE SA is deleted, and at the end of
- *     child_lifetime_ms a Child SA pair is. An SA must not be used past its
- *     lifetime (section 2.8), and rekeying is not implemented yet.
+ *   - At the soft lifetimes (ike_rekey_ms, child_rekey_ms, less a random
+ *     jitter) rekeys start; exchange_create.c runs those timers. At the end
+ *     of ike_lifetime_ms the IKE SA is deleted, and at the end of
+ *     child_lifetime_ms a Child SA pair is: an SA must not be used past its
+ *     lifetime (section 2.8).
  */
 #include "ike/ike_sa.h"
 
@@ -58,6 +60,7 @@ uint64_t tcpsec_ike_sa_next_timeout(const tcpsec_ike_sa *sa) {
   if (sa->expires_ms != 0 && !sa->delete_ike_queued)
     t = earliest(t, sa->expires_ms);
   t = earliest(t, child_timeout(sa));
+  t = earliest(t, tcpsec_ike_create_next_timeout(sa));
   if (sa->cfg.pub.dpd_interval_ms != 0 && sa->req.kind == IKE_REQ_NONE &&
       !sa->dpd_queued)
     t = earliest(t, sa->last_peer_ms + sa->cfg.pub.dpd_interval_ms);
@@ -114,6 +117,7 @@ static void established_timers(tcpsec_ike_sa *sa, uint64_t now_ms) {
   if (sa->cfg.pub.dpd_interval_ms != 0 && sa->req.kind == IKE_REQ_NONE &&
       now_ms >= sa->last_peer_ms + sa->cfg.pub.dpd_interval_ms)
     sa->dpd_queued = 1;
+  tcpsec_ike_create_timers(sa, now_ms);
   tcpsec_ike_start_queued(sa, now_ms);
 }
 

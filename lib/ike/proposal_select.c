@@ -230,16 +230,19 @@ static int ike_matches(const ike_config *cfg, const tcpsec_proposal_spec *s,
   return 1;
 }
 
-int tcpsec_ike_select_ike(const ike_config *cfg,
-                          const tcpsec_ike_sa_payload *sa_payload,
-                          uint16_t peer_ke, ike_suite *out) {
+/* An initial IKE SA proposal has no SPI, a rekey proposal an 8-byte one
+ * that is not zero (section 3.3.1). */
+static int select_ike(const ike_config *cfg,
+                      const tcpsec_ike_sa_payload *sa_payload,
+                      uint8_t spi_size, uint16_t peer_ke, ike_suite *out) {
+  static const uint8_t zero[8];
   size_t i, j;
 
   for (i = 0; i < sa_payload->count; i++) {
     const tcpsec_ike_proposal *p = &sa_payload->proposals[i];
 
-    /* An initial IKE SA proposal has no SPI (section 3.3.1). */
-    if (p->protocol != TCPSEC_IKE_PROTO_IKE || p->spi_size != 0 ||
+    if (p->protocol != TCPSEC_IKE_PROTO_IKE || p->spi_size != spi_size ||
+        (spi_size != 0 && memcmp(p->spi, zero, 8) == 0) ||
         !types_known(p, TCPSEC_IKE_PROTO_IKE))
       continue;
     for (j = 0; j < cfg->ike_count; j++)
@@ -247,6 +250,18 @@ int tcpsec_ike_select_ike(const ike_config *cfg,
         return (int)i;
   }
   return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+}
+
+int tcpsec_ike_select_ike(const ike_config *cfg,
+                          const tcpsec_ike_sa_payload *sa_payload,
+                          uint16_t peer_ke, ike_suite *out) {
+  return select_ike(cfg, sa_payload, 0, peer_ke, out);
+}
+
+int tcpsec_ike_select_ike_rekey(const ike_config *cfg,
+                                const tcpsec_ike_sa_payload *sa_payload,
+                                uint16_t peer_ke, ike_suite *out) {
+  return select_ike(cfg, sa_payload, TCPSEC_IKE_SPI_LEN, peer_ke, out);
 }
 
 /* ESN: the first value the peer lists (we implement both). A proposal
@@ -278,6 +293,7 @@ static int esp_matches(const tcpsec_proposal_spec *s,
   out->key_bits = s->key_bits;
   out->integ = s->integ;
   out->esn = esn;
+  out->ke = 0;
   out->peer_spi = tcpsec_load_be32(p->spi);
   return 1;
 }
@@ -313,16 +329,18 @@ static int one_per_type(const tcpsec_ike_proposal *p) {
   return 1;
 }
 
-int tcpsec_ike_accept_ike(const ike_config *cfg,
-                          const tcpsec_ike_sa_payload *sa_payload,
-                          uint16_t ke_sent, ike_suite *out) {
+static int accept_ike(const ike_config *cfg,
+                      const tcpsec_ike_sa_payload *sa_payload,
+                      uint8_t spi_size, uint16_t ke_sent, ike_suite *out) {
+  static const uint8_t zero[8];
   const tcpsec_ike_proposal *p;
   size_t j;
 
   if (sa_payload->count != 1)
     return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
   p = &sa_payload->proposals[0];
-  if (p->protocol != TCPSEC_IKE_PROTO_IKE || p->spi_size != 0 ||
+  if (p->protocol != TCPSEC_IKE_PROTO_IKE || p->spi_size != spi_size ||
+      (spi_size != 0 && memcmp(p->spi, zero, 8) == 0) ||
       !types_known(p, TCPSEC_IKE_PROTO_IKE) || !one_per_type(p))
     return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
   for (j = 0; j < cfg->ike_count; j++) {
@@ -336,6 +354,18 @@ int tcpsec_ike_accept_ike(const ike_config *cfg,
       return 0;
   }
   return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+}
+
+int tcpsec_ike_accept_ike(const ike_config *cfg,
+                          const tcpsec_ike_sa_payload *sa_payload,
+                          uint16_t ke_sent, ike_suite *out) {
+  return accept_ike(cfg, sa_payload, 0, ke_sent, out);
+}
+
+int tcpsec_ike_accept_ike_rekey(const ike_config *cfg,
+                                const tcpsec_ike_sa_payload *sa_payload,
+                                uint16_t ke_sent, ike_suite *out) {
+  return accept_ike(cfg, sa_payload, TCPSEC_IKE_SPI_LEN, ke_sent, out);
 }
 
 int tcpsec_ike_accept_esp(const ike_config *cfg,
@@ -385,6 +415,8 @@ void tcpsec_ike_esp_proposal(const ike_esp_suite *s, uint8_t number,
   if (s->integ != TCPSEC_INTEG_NONE)
     set_transform(&t[count++], TCPSEC_TRANSFORM_INTEG, s->integ, 0);
   set_transform(&t[count++], TCPSEC_TRANSFORM_ESN, s->esn, 0);
+  if (s->ke != 0)
+    set_transform(&t[count++], TCPSEC_TRANSFORM_KE, s->ke, 0);
   memset(p, 0, sizeof(*p));
   p->number = number;
   p->protocol = TCPSEC_IKE_PROTO_ESP;
@@ -392,4 +424,135 @@ void tcpsec_ike_esp_proposal(const ike_esp_suite *s, uint8_t number,
   tcpsec_store_be32(p->spi, spi);
   p->transforms = t;
   p->transform_count = (uint8_t)count;
+}
+
+/* ---- CREATE_CHILD_SA ---------------------------------------------------- */
+
+void tcpsec_ike_offer_ike_rekey(const ike_config *cfg, uint16_t ke_first,
+                                const uint8_t spi[TCPSEC_IKE_SPI_LEN],
+                                ike_offer *out) {
+  size_t i;
+
+  tcpsec_ike_offer_ike(cfg, ke_first, out);
+  for (i = 0; i < out->count; i++) {
+    out->proposals[i].spi_size = TCPSEC_IKE_SPI_LEN;
+    memcpy(out->proposals[i].spi, spi, TCPSEC_IKE_SPI_LEN);
+  }
+}
+
+/* PFS groups of an ESP proposal: its own, or else pfs_groups. */
+static size_t pfs_groups(const ike_config *cfg, const tcpsec_proposal_spec *s,
+                         const uint16_t **groups) {
+  if (s->ke_count > 0) {
+    *groups = s->ke;
+    return s->ke_count;
+  }
+  *groups = cfg->pub.pfs_groups;
+  return cfg->pub.pfs_group_count;
+}
+
+uint16_t tcpsec_ike_pfs_first(const ike_config *cfg) {
+  const uint16_t *groups;
+
+  if (cfg->esp_count == 0 || pfs_groups(cfg, &cfg->esp[0], &groups) == 0)
+    return 0;
+  return groups[0];
+}
+
+void tcpsec_ike_offer_esp_pfs(const ike_config *cfg, uint32_t spi,
+                              uint16_t ke_first, ike_offer *out) {
+  const uint16_t *groups;
+  size_t i, j, n, count;
+  tcpsec_ike_transform *t;
+
+  tcpsec_ike_offer_esp(cfg, spi, out);
+  if (ke_first == 0)
+    return;
+  for (i = 0; i < out->count; i++) {
+    n = pfs_groups(cfg, &cfg->esp[i], &groups);
+    t = out->transforms[i];
+    count = out->proposals[i].transform_count;
+    if (group_in(groups, n, ke_first))
+      set_transform(&t[count++], TCPSEC_TRANSFORM_KE, ke_first, 0);
+    for (j = 0; j < n; j++)
+      if (groups[j] != ke_first)
+        set_transform(&t[count++], TCPSEC_TRANSFORM_KE, groups[j], 0);
+    out->proposals[i].transform_count = (uint8_t)count;
+  }
+}
+
+/* 1 when the proposal offers no key exchange (no KE transform, or NONE). */
+static int no_pfs(const tcpsec_ike_proposal *p) {
+  return !has_type(p, TCPSEC_TRANSFORM_KE) ||
+         has_transform(p, TCPSEC_TRANSFORM_KE, TCPSEC_KE_NONE, 0);
+}
+
+int tcpsec_ike_select_esp_pfs(const ike_config *cfg,
+                              const tcpsec_ike_sa_payload *sa_payload,
+                              uint16_t peer_ke, ike_esp_suite *out) {
+  const uint16_t *groups;
+  size_t i, j, k, n;
+
+  for (i = 0; i < sa_payload->count; i++) {
+    const tcpsec_ike_proposal *p = &sa_payload->proposals[i];
+
+    if (p->protocol != TCPSEC_IKE_PROTO_ESP || p->spi_size != 4 ||
+        tcpsec_load_be32(p->spi) < 256 || !types_known(p, TCPSEC_IKE_PROTO_ESP))
+      continue;
+    for (j = 0; j < cfg->esp_count; j++) {
+      if (!esp_matches(&cfg->esp[j], p, out))
+        continue;
+      out->ke = 0;
+      n = pfs_groups(cfg, &cfg->esp[j], &groups);
+      if (n == 0) {
+        /* No PFS configured: take the proposal as it is, or agree to the
+         * peer's group when we would accept it for the IKE SA. */
+        if (no_pfs(p))
+          return (int)i;
+        if (peer_ke != 0 && tcpsec_ike_group_allowed(cfg, peer_ke) &&
+            has_transform(p, TCPSEC_TRANSFORM_KE, peer_ke, 0)) {
+          out->ke = peer_ke;
+          return (int)i;
+        }
+        continue;
+      }
+      if (group_in(groups, n, peer_ke) &&
+          has_transform(p, TCPSEC_TRANSFORM_KE, peer_ke, 0)) {
+        out->ke = peer_ke;
+        return (int)i;
+      }
+      for (k = 0; k < n; k++) {
+        if (has_transform(p, TCPSEC_TRANSFORM_KE, groups[k], 0)) {
+          out->ke = groups[k];
+          return (int)i;
+        }
+      }
+    }
+  }
+  return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+}
+
+int tcpsec_ike_accept_esp_pfs(const ike_config *cfg,
+                              const tcpsec_ike_sa_payload *sa_payload,
+                              uint16_t ke_sent, ike_esp_suite *out) {
+  const tcpsec_ike_proposal *p;
+  size_t j;
+
+  if (sa_payload->count != 1)
+    return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+  p = &sa_payload->proposals[0];
+  if (p->protocol != TCPSEC_IKE_PROTO_ESP || p->spi_size != 4 ||
+      tcpsec_load_be32(p->spi) < 256 || !types_known(p, TCPSEC_IKE_PROTO_ESP) ||
+      !one_per_type(p))
+    return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+  if (ke_sent == 0 ? !no_pfs(p)
+                   : !has_transform(p, TCPSEC_TRANSFORM_KE, ke_sent, 0))
+    return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
+  for (j = 0; j < cfg->esp_count; j++) {
+    if (esp_matches(&cfg->esp[j], p, out)) {
+      out->ke = ke_sent;
+      return 0;
+    }
+  }
+  return TCPSEC_ERR_NO_PROPOSAL_CHOSEN;
 }

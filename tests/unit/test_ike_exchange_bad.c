@@ -403,9 +403,10 @@ static void ike_bad_critical_payload_in_auth(void **state) {
   peer_free(&hub);
 }
 
-/* CREATE_CHILD_SA is not implemented yet: the hub responds
- * NO_ADDITIONAL_SAS and both IKE SAs stay. */
-static void ike_bad_create_child_rejected(void **state) {
+/* A CREATE_CHILD_SA request without SA and Nonce payloads is malformed
+ * although its integrity check passed: the hub responds INVALID_SYNTAX and
+ * deletes the IKE SA (RFC 7296 section 2.21.3). */
+static void ike_bad_create_child_without_payloads(void **state) {
   peer spoke, hub;
 
   (void)state;
@@ -416,10 +417,11 @@ static void ike_bad_create_child_rejected(void **state) {
   /* --> CREATE_CHILD_SA SK { } in place of the liveness check */
   assert_int_equal(
       deliver_forged(&spoke, &hub, NULL, 0, TCPSEC_IKE_EXCH_CREATE_CHILD_SA),
-      0);
-  /* <-- CREATE_CHILD_SA SK { N(NO_ADDITIONAL_SAS) } */
+      TCPSEC_ERR_INVALID_SYNTAX);
+  /* <-- CREATE_CHILD_SA SK { N(INVALID_SYNTAX) } */
   assert_head(&hub, TCPSEC_IKE_EXCH_CREATE_CHILD_SA, 1);
-  assert_int_equal(peer_state(&hub), TCPSEC_IKE_SA_ESTABLISHED);
+  assert_int_equal(peer_state(&hub), TCPSEC_IKE_SA_DELETED);
+  assert_int_equal(hub.delete_reason, TCPSEC_ERR_INVALID_SYNTAX);
   peer_free(&spoke);
   peer_free(&hub);
 }
@@ -431,7 +433,7 @@ int main(void) {
       cmocka_unit_test(ike_bad_critical_payload_established),
       cmocka_unit_test(ike_bad_invalid_syntax_established),
       cmocka_unit_test(ike_bad_critical_payload_in_auth),
-      cmocka_unit_test(ike_bad_create_child_rejected),
+      cmocka_unit_test(ike_bad_create_child_without_payloads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

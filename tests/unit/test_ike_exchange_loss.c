@@ -481,6 +481,7 @@ static void ike_loss_child_lifetime(void **state) {
   peer_init(&hub, "hub", 80, 1);
   spoke.cfg.child_lifetime_ms = 20000;
   spoke.cfg.dpd_interval_ms = 0;
+  spoke.cfg.rekey = 0; /* expire without a rekey */
   peers_establish(&spoke, &hub);
   assert_int_equal(spoke.child.hard_lifetime_ms, 20000);
   assert_int_equal(spoke.child.soft_lifetime_ms, 18000);
@@ -506,6 +507,7 @@ static void ike_loss_ike_lifetime(void **state) {
   peer_init(&hub, "hub", 82, 1);
   spoke.cfg.ike_lifetime_ms = 25000;
   spoke.cfg.dpd_interval_ms = 0;
+  spoke.cfg.rekey = 0; /* expire without a rekey */
   peers_establish(&spoke, &hub);
   advance_to_timeout(&spoke);
   /* --> INFORMATIONAL SK { D(IKE) } */
