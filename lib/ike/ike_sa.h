@@ -29,6 +29,7 @@
 
 #include "tcpsec/ike.h"
 
+#include "ike/auth_sig.h"
 #include "ike/message.h"
 
 #include "core/buf.h"
@@ -128,6 +129,7 @@ typedef struct ike_config {
   size_t esp_count;
   tcpsec_ike_traffic_selector local_ts[TCPSEC_IKE_CONFIG_MAX_TS];
   tcpsec_ike_traffic_selector remote_ts[TCPSEC_IKE_CONFIG_MAX_TS];
+  ike_auth_cfg auth; /* certificates and keys (auth_sig.h) */
 } ike_config;
 
 /* The IKE suite chosen in IKE_SA_INIT. */
@@ -269,6 +271,7 @@ struct tcpsec_ike_sa {
   tcpsec_ike_frag_reasm *reasm; /* SKF from the peer, made on first use */
 
   /* IKE_AUTH */
+  ike_auth_state auth;     /* signature authentication (auth_sig.h) */
   uint32_t auth_child_spi; /* inbound SPI offered in IKE_AUTH */
   uint8_t peer_initial_contact;
   uint8_t remote_id_type;
