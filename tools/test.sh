@@ -58,7 +58,7 @@ cmake --build "$out/asan" -j "$jobs"
 # The simulation runs 200 of its 1000 seeds here: enough to drive every
 # gateway path under the sanitizers in about a minute.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SIM_SEEDS=200 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SIM_SEEDS=200 TCPSEC_REKEY_SOAK=2000 \
   run_ctest asan "$out/asan" -L 'unit|vectors|fuzz|sim' || status=1
 
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null; then

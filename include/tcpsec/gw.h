@@ -160,10 +160,13 @@ typedef struct tcpsec_gw_tunnel_config {
   uint32_t retransmit_limit;
   /** Anti-replay window in packets; 0 disables; default 2048. */
   uint32_t replay_window;
-  /** UDP NAT keepalive interval on port 4500; 0 disables; default 20000. */
+  /** UDP NAT keepalive interval on port 4500 in milliseconds: a side that
+   *  is behind a NAT sends a keepalive when it sent nothing else to the
+   *  peer for this long (RFC 3948 section 4); 0 disables; default 20000. */
   uint32_t nat_keepalive_ms;
-  /** Static tunnels on TCP: delay before reconnecting after the TCP
-   *  connection was lost; default 1000. */
+  /** Static tunnels on TCP: first delay before reconnecting after the TCP
+   *  connection was lost or an attempt failed, in milliseconds; it doubles
+   *  after every failed attempt up to tcp_reconnect_max_ms. Default 1000. */
   uint32_t tcp_reconnect_ms;
   /** Non-zero: clamp the MSS option of inner TCP SYNs to fit the tunnel
    *  MTU (FortiOS tcp-mss); default 1. */
@@ -171,6 +174,38 @@ typedef struct tcpsec_gw_tunnel_config {
   /** MTU of the outer path, from which the inner MTU is computed; default
    *  1500. */
   uint16_t outer_mtu;
+  /** Non-zero (default): start rekeys of the IKE SA and its Child SAs when
+   *  their soft lifetimes run out (FortiOS phase 1 `rekey`); 0: let them
+   *  expire and only answer the peer's rekeys. */
+  uint8_t rekey;
+  /** Maximum random jitter subtracted from each soft lifetime, in percent
+   *  of it, so that SAs created together do not rekey together; default
+   *  10, at most 50. */
+  uint8_t rekey_jitter_percent;
+  /** Soft lifetime of the IKE SA in milliseconds: it is rekeyed this long
+   *  after it was established. Default 0: 90 % of ike_lifetime_ms. Must be
+   *  below ike_lifetime_ms. */
+  uint64_t ike_rekey_ms;
+  /** Soft lifetime of a Child SA in milliseconds; default 0: 90 % of
+   *  child_lifetime_ms. Must be below child_lifetime_ms. */
+  uint64_t child_rekey_ms;
+  /** Soft lifetime of a Child SA in bytes, counted per direction over the
+   *  inner packets; default 0: 90 % of child_lifetime_bytes. Must be below
+   *  child_lifetime_bytes. */
+  uint64_t child_rekey_bytes;
+  /** Hard lifetime of a Child SA in packets per direction; 0 (default)
+   *  means no limit. */
+  uint64_t child_lifetime_packets;
+  /** Soft lifetime of a Child SA in packets; default 0: 90 % of
+   *  child_lifetime_packets. Must be below child_lifetime_packets. */
+  uint64_t child_rekey_packets;
+  /** Time in milliseconds a pair replaced by a rekey the peer started
+   *  keeps accepting packets when the peer never deletes it; default
+   *  30000. */
+  uint32_t rekey_grace_ms;
+  /** Static tunnels on TCP: upper bound of the reconnect delay in
+   *  milliseconds; default 30000. Must not be below tcp_reconnect_ms. */
+  uint32_t tcp_reconnect_max_ms;
 } tcpsec_gw_tunnel_config;
 
 /** Kinds of gateway events. */
@@ -186,7 +221,10 @@ typedef enum tcpsec_gw_event_type {
   /** A Child SA was installed (also after a rekey). */
   TCPSEC_GW_EVENT_CHILD_UP = 5,
   /** A Child SA was removed. */
-  TCPSEC_GW_EVENT_CHILD_DOWN = 6
+  TCPSEC_GW_EVENT_CHILD_DOWN = 6,
+  /** The IKE SA was rekeyed: it has new SPIs and keys, and keeps its
+   *  instance and its Child SAs. */
+  TCPSEC_GW_EVENT_IKE_REKEYED = 7
 } tcpsec_gw_event_type;
 
 /** One gateway event. Valid only during the callback. */
@@ -576,6 +614,11 @@ TCPSEC_API int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf,
 
 /**
  * \brief Time at which tcpsec_gw_handle_timeout() is due.
+ *
+ * Constant time: every instance's next deadline is kept in a min-heap. The
+ * value may lie before the instance's actual deadline (a deadline that
+ * moved later is corrected lazily), never after it.
+ *
  * \param gw Gateway.
  * \return Monotonic milliseconds, or UINT64_MAX when nothing is scheduled.
  */
@@ -584,6 +627,10 @@ TCPSEC_API uint64_t tcpsec_gw_next_timeout(const tcpsec_gw *gw);
 /**
  * \brief Run every timer that is due: retransmissions, DPD, rekeys and
  *        lifetimes, transport fallback, reconnects and NAT keepalives.
+ *
+ * Only instances whose deadline has passed are visited, so the cost grows
+ * with the number of due instances and the logarithm of the total.
+ *
  * \param gw     Gateway.
  * \param now_ms Current monotonic time in milliseconds.
  * \return 0, TCPSEC_ERR_INVALID_ARGUMENT, or TCPSEC_ERR_INVALID_STATE
@@ -661,6 +708,21 @@ typedef struct tcpsec_gw_ike_status {
   uint64_t tcp_frames_out;
   /** Packets dropped for this instance (all reasons). */
   uint64_t drops;
+  /** Time left before the IKE SA starts its next rekey (ms); 0 when none
+   *  is planned, for instance while a rekey is under way. */
+  uint64_t rekey_in_ms;
+  /** IKE SA rekeys completed for this instance, by either side. */
+  uint64_t ike_rekeys;
+  /** Child SA rekeys completed for this instance, by either side. */
+  uint64_t child_rekeys;
+  /** Simultaneous rekeys resolved by comparing nonces (RFC 7296 section
+   *  2.8.1). */
+  uint64_t rekey_collisions;
+  /** CREATE_CHILD_SA requests refused, by either side. */
+  uint64_t create_child_refused;
+  /** Static tunnels on TCP: connection attempts that failed since the
+   *  last connection that carried an IKE message. */
+  uint32_t tcp_connect_failures;
 } tcpsec_gw_ike_status;
 
 /**
@@ -704,6 +766,18 @@ typedef struct tcpsec_gw_child_status {
   uint64_t expires_in_ms;
   /** Inner MTU: the largest inner packet that fits the encapsulation. */
   uint32_t mtu;
+  /** Time left before the pair is rekeyed because of its age (ms); 0 when
+   *  no rekey is planned or a newer pair replaced it. */
+  uint64_t rekey_in_ms;
+  /** Inbound SPI of the pair this one replaced in a rekey; 0 for a pair
+   *  that replaced none. */
+  uint32_t replaces_spi_in;
+  /** Key exchange group of the exchange that created the pair (perfect
+   *  forward secrecy); 0 for none. */
+  uint16_t pfs_group;
+  /** Non-zero when a newer pair took over the outbound traffic and this
+   *  one only receives until its Delete exchange is over. */
+  uint8_t replaced;
 } tcpsec_gw_child_status;
 
 /**

@@ -1,7 +1,8 @@
 /**
  * \file tcpsec/ike.h
  * \brief IKEv2 security associations: IKE_SA_INIT, IKE_AUTH with pre-shared
- *        keys, the first Child SA and INFORMATIONAL exchanges (RFC 7296).
+ *        keys or certificates, the first Child SA and INFORMATIONAL
+ *        exchanges (RFC 7296, RFC 7427).
  *
  * An IKE SA is a state machine without I/O. The caller feeds it every IKE
  * message received on the connection it runs on, together with the current
@@ -99,11 +100,42 @@ typedef struct tcpsec_ike_identity {
   size_t len;          /**< Length of \c data, at most TCPSEC_IKE_MAX_ID_LEN. */
 } tcpsec_ike_identity;
 
-/** Authentication method of the local end (AUTH payload, RFC 7296 section
- *  3.8). */
+/**
+ * Authentication methods (AUTH payload, RFC 7296 section 3.8, and RFC
+ * 7427). The signature methods need a certificate and its private key on
+ * the signing end, and trust anchors on the verifying end.
+ *
+ * Between two ends that both send SIGNATURE_HASH_ALGORITHMS, RFC 7427
+ * section 3 requires method 14, so a signing end uses method 14 then even
+ * when 1, 9, 10 or 11 is configured. tcpsec sends that notify only when
+ * method 14 is configured for either direction. An end configured for
+ * method 14 whose peer did not announce a usable hash falls back to the
+ * method of its key type (1, 9, 10 or 11).
+ *
+ * A verifying end that expects a signature method accepts every signature
+ * method that fits the certificate's key: 1, 9, 10, 11 and 14.
+ */
 typedef enum tcpsec_ike_auth_method {
+  /** RSA Digital Signature (method 1): RSASSA-PKCS1-v1_5 over SHA2-256.
+   *  Verification accepts SHA2-256, SHA2-384 and SHA2-512.
+   *  \note Many implementations use SHA-1 with method 1, which tcpsec
+   *  never accepts; prefer TCPSEC_IKE_AUTH_SIGNATURE with such peers. */
+  TCPSEC_IKE_AUTH_RSA = 1,
   /** Shared Key Message Integrity Code (method 2). */
-  TCPSEC_IKE_AUTH_PSK = 2
+  TCPSEC_IKE_AUTH_PSK = 2,
+  /** ECDSA with SHA2-256 on P-256 (method 9, RFC 4754); the key must be a
+   *  P-256 key. */
+  TCPSEC_IKE_AUTH_ECDSA_P256 = 9,
+  /** ECDSA with SHA2-384 on P-384 (method 10, RFC 4754). */
+  TCPSEC_IKE_AUTH_ECDSA_P384 = 10,
+  /** ECDSA with SHA2-512 on P-521 (method 11, RFC 4754). */
+  TCPSEC_IKE_AUTH_ECDSA_P521 = 11,
+  /** Digital Signature (method 14, RFC 7427): RSASSA-PSS or
+   *  RSASSA-PKCS1-v1_5 (see tcpsec_ike_config::rsa_pss) with RSA keys of
+   *  2048 to 8192 bits, ECDSA with P-256, P-384 and P-521 keys, over the
+   *  strongest of SHA2-512, SHA2-384 and SHA2-256 that the peer announced.
+   *  SHA-1 is never used or accepted. */
+  TCPSEC_IKE_AUTH_SIGNATURE = 14
 } tcpsec_ike_auth_method;
 
 /**
@@ -136,10 +168,12 @@ typedef struct tcpsec_ike_config {
   /** Expected peer identity; type TCPSEC_IKE_ID_TYPE_ANY (the default) accepts
    *  any. The initiator also sends it as IDr when set. */
   tcpsec_ike_identity remote_id;
-  /** Authentication method; TCPSEC_IKE_AUTH_PSK (the only one so far). */
+  /** Authentication method of the local end (tcpsec_ike_auth_method).
+   *  Default TCPSEC_IKE_AUTH_PSK. */
   uint8_t auth_method;
-  /** Pre-shared key, any length from 1 byte; wiped when the IKE SA is freed
-   *  and never logged. */
+  /** Pre-shared key, any length from 1 byte; required when either end
+   *  authenticates with TCPSEC_IKE_AUTH_PSK, ignored otherwise. Wiped when
+   *  the IKE SA is freed and never logged. */
   const uint8_t *psk;
   /** Length of \c psk in bytes. */
   size_t psk_len;
@@ -241,6 +275,56 @@ typedef struct tcpsec_ike_config {
   uint16_t pfs_groups[TCPSEC_IKE_CONFIG_MAX_DH_GROUPS];
   /** Number of entries used in \c pfs_groups. */
   size_t pfs_group_count;
+  /** Local certificate chain, the end-entity certificate first and then
+   *  the intermediate CA certificates, each sent in a CERT payload (X.509
+   *  Certificate - Signature). PEM with one or more certificates, or DER
+   *  certificates placed one after another. Required with a signature
+   *  \c auth_method. */
+  const uint8_t *cert_chain;
+  /** Length of \c cert_chain in bytes. */
+  size_t cert_chain_len;
+  /** Private key of the end-entity certificate: PKCS#8, SEC1 (EC) or
+   *  PKCS#1 (RSA), PEM or DER, unencrypted; RSA of 2048 to 8192 bits or
+   *  ECDSA on P-256, P-384 or P-521. Required with a signature
+   *  \c auth_method. Copied, wiped when the IKE SA is freed, never logged. */
+  const uint8_t *private_key;
+  /** Length of \c private_key in bytes. */
+  size_t private_key_len;
+  /** Trust anchors: the CA certificates that the peer's certificate chain
+   *  must lead to, in the formats of \c cert_chain. Required when the peer
+   *  authenticates with a signature method. */
+  const uint8_t *trust_anchors;
+  /** Length of \c trust_anchors in bytes. */
+  size_t trust_anchors_len;
+  /** Authentication method expected from the peer (tcpsec_ike_auth_method);
+   *  0 (the default) means the same as \c auth_method. One end may use a
+   *  PSK while the other signs. Any signature value accepts every signature
+   *  method that fits the peer's key. */
+  uint8_t remote_auth_method;
+  /** 1 (default) to send a CERTREQ payload with the SHA-1 hashes of the
+   *  trust anchors' public keys (RFC 7296 section 3.7): in the IKE_SA_INIT
+   *  response of a responder and the IKE_AUTH request of an initiator.
+   *  Only when the peer authenticates with a signature method. */
+  uint8_t send_certreq;
+  /** RSA padding of method 14: 1 (default) for RSASSA-PSS with MGF1 and a
+   *  salt of the hash length, 0 for RSASSA-PKCS1-v1_5. Verification accepts
+   *  both. */
+  uint8_t rsa_pss;
+  /**
+   * Optional revocation check, called while the peer's certificate chain
+   * is validated, for every certificate of the path except the trust
+   * anchor, with the certificate's serial number (the content octets of
+   * the DER INTEGER) and its issuer Name (DER). Return 1 when the
+   * certificate is revoked (authentication then fails with
+   * TCPSEC_ERR_CERT_UNTRUSTED), 0 when it is not, and a negative value
+   * when the status cannot be decided (authentication fails with
+   * TCPSEC_ERR_CALLBACK). NULL (the default) checks nothing. Runs inside
+   * tcpsec_ike_sa_input(), so it must not block.
+   */
+  int (*cert_revoked)(void *user, const uint8_t *serial, size_t serial_len,
+                      const uint8_t *issuer, size_t issuer_len);
+  /** Passed to \c cert_revoked. */
+  void *cert_revoked_user;
 } tcpsec_ike_config;
 
 /**
@@ -305,9 +389,10 @@ typedef struct tcpsec_ike_child_sa {
   /** Remote end of the IKE SA's connection (outer destination address). */
   tcpsec_ike_endpoint remote;
   /** Inbound SPI of the pair this one replaces (a rekey, RFC 7296 section
-   *  2.8), or 0 for a new pair. Install the new pair next to the old one:
-   *  outbound traffic moves to the new pair, and the old pair keeps
-   *  accepting inbound packets until child_sa_deleted reports it. */
+   *  2.8), or 0 for a new pair. Install the new pair next to the old one,
+   *  which keeps accepting inbound packets until child_sa_deleted reports
+   *  it. Send on the new pair at once unless \c outbound_deferred is set.
+   *  tcpsec_ike_child_sa_install() does all of this. */
   uint32_t replaces_spi_in;
   /** Key exchange group of the exchange (perfect forward secrecy), or 0. */
   uint16_t pfs_group;
@@ -318,6 +403,12 @@ typedef struct tcpsec_ike_child_sa {
   uint64_t soft_lifetime_packets;
   /** Hard lifetime in packets; 0 means none. */
   uint64_t hard_lifetime_packets;
+  /** 1 when outbound traffic must not use this pair yet: the peer started
+   *  the rekey (keep sending on the pair named by \c replaces_spi_in until
+   *  a packet authenticates on this pair's inbound SA or that pair is
+   *  deleted, section 2.8), or a simultaneous rekey made this pair
+   *  redundant and it is about to be deleted (section 2.8.1). */
+  uint8_t outbound_deferred;
 } tcpsec_ike_child_sa;
 
 /** Handle of one IKE SA. */
@@ -390,7 +481,12 @@ typedef struct tcpsec_ike_callbacks {
   /** The IKE SA failed before it was established. \p reason is a negative
    *  TCPSEC_ERR_* code (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD,
    *  AUTHENTICATION_FAILED, PEER_DEAD, TIMEOUT for a half-open responder,
-   *  ...), or 0 after tcpsec_ike_sa_delete(). */
+   *  ...), or 0 after tcpsec_ike_sa_delete(). When this end rejected the
+   *  peer's certificate or signature, \p reason says why: CERT_EXPIRED,
+   *  CERT_UNTRUSTED (revoked certificates included), ID_MISMATCH,
+   *  UNSUPPORTED_KEY_TYPE, SIGNATURE_INVALID, NOT_SUPPORTED (a signature
+   *  algorithm outside the list of TCPSEC_IKE_AUTH_SIGNATURE) or CALLBACK
+   *  (from \c cert_revoked); the peer was sent AUTHENTICATION_FAILED. */
   void (*ike_sa_failed)(void *user, tcpsec_ike_sa *sa, int reason);
   /** An established IKE SA was deleted, with its Child SAs (each reported
    *  first through \c child_sa_deleted). \p reason is 0 after
@@ -430,6 +526,17 @@ typedef struct tcpsec_ike_callbacks {
   void (*ike_sa_rekeyed)(void *user, tcpsec_ike_sa *sa,
                          const uint8_t old_spi_i[8],
                          const uint8_t old_spi_r[8]);
+  /**
+   * Current wall-clock time in seconds since 1970-01-01 00:00:00 UTC. The
+   * library reads no clock, and certificate validity periods need the
+   * calendar time, so this is called once per certificate validation in
+   * IKE_AUTH. A time outside any certificate's validity period (an unset
+   * clock, for example) makes validation fail with TCPSEC_ERR_CERT_EXPIRED.
+   * Required when the peer authenticates with a signature method: without
+   * it tcpsec_ike_sa_initiate() and tcpsec_ike_responder_input() fail with
+   * TCPSEC_ERR_CONFIG. Otherwise it is never called and may be NULL.
+   */
+  uint64_t (*wall_clock)(void *user, tcpsec_ike_sa *sa);
 } tcpsec_ike_callbacks;
 
 /** Life cycle of an IKE SA. */
@@ -562,8 +669,11 @@ TCPSEC_API void tcpsec_ike_callbacks_default(tcpsec_ike_callbacks *cb);
  *         is 0 or announces unknown non-zero fields, or \c send is NULL.
  * \return TCPSEC_ERR_CONFIG if a configuration value is invalid (missing
  *         local identity or PSK, empty or too many traffic selectors, more
- *         than TCPSEC_IKE_CONFIG_MAX_DH_GROUPS groups). The log names the
- *         value.
+ *         than TCPSEC_IKE_CONFIG_MAX_DH_GROUPS groups, an unknown
+ *         authentication method, a certificate, key or trust anchor that
+ *         is missing or cannot be parsed, a private key that does not
+ *         belong to the certificate or does not fit the method). The log
+ *         names the value.
  * \return TCPSEC_ERR_INVALID_PROPOSAL or TCPSEC_ERR_UNKNOWN_ALGORITHM if a
  *         proposal string or a group is not understood; fix the string.
  * \return TCPSEC_ERR_NO_MEMORY if an allocation failed.
@@ -585,6 +695,9 @@ tcpsec_ike_sa_new_initiator(tcpsec_ctx *ctx, const tcpsec_ike_config *cfg,
  *         or the call comes from inside a callback.
  * \return TCPSEC_ERR_RANDOM, TCPSEC_ERR_NO_MEMORY or a crypto error if the
  *         key pair or nonce could not be made; the IKE SA is then FAILED.
+ * \return TCPSEC_ERR_CONFIG if the peer authenticates with a signature
+ *         method and the \c wall_clock callback is NULL; the IKE SA is then
+ *         FAILED.
  */
 TCPSEC_API int tcpsec_ike_sa_initiate(tcpsec_ike_sa *sa, uint64_t now_ms);
 

@@ -128,6 +128,18 @@ typedef struct tcpsec_sad_child {
   size_t remote_ts_count;
   /** Caller's pointer for this Child SA, returned by tcpsec_sad_select(). */
   void *user;
+  /** 1 to install the outbound SA on standby: while another Child SA with
+   *  matching selectors exists, that one keeps carrying the traffic, until
+   *  a packet authenticates on this Child SA's inbound SA in
+   *  tcpsec_sad_open(), tcpsec_sad_promote() is called, or the Child SA
+   *  named by \c replaces_spi is removed. Use it for the
+   *  pair that answered a peer's rekey: RFC 7296 section 2.8 has the
+   *  responder keep sending on the old pair until the initiator shows it
+   *  can receive on the new one. */
+  uint8_t outbound_standby;
+  /** Inbound SPI of the Child SA this one replaces in a rekey, or 0. When
+   *  that Child SA is removed, this one leaves standby. */
+  uint32_t replaces_spi;
 } tcpsec_sad_child;
 
 /** Counters of a database; set `size` before tcpsec_sad_get_stats(). */
@@ -249,6 +261,22 @@ TCPSEC_API int tcpsec_sad_remove(tcpsec_sad *sad, uint32_t inbound_spi);
  */
 TCPSEC_API tcpsec_esp_sa *tcpsec_sad_find_inbound(const tcpsec_sad *sad,
                                                   uint32_t spi);
+
+/**
+ * \brief End the standby of a Child SA installed with \c outbound_standby:
+ *        from now on it is preferred like a Child SA installed now.
+ *
+ * Call it when a packet authenticated on its inbound SA outside
+ * tcpsec_sad_open(), which promotes by itself. Costs nothing for a Child
+ * SA that is not on standby.
+ *
+ * \param sad         Database.
+ * \param inbound_spi Inbound SPI of the Child SA.
+ * \return 0 on success (also when it was not on standby).
+ * \return TCPSEC_ERR_INVALID_ARGUMENT if \p sad is NULL.
+ * \return TCPSEC_ERR_NOT_FOUND if no Child SA has this inbound SPI.
+ */
+TCPSEC_API int tcpsec_sad_promote(tcpsec_sad *sad, uint32_t inbound_spi);
 
 /**
  * \brief Find the outbound SA of the Child SA with an inbound SPI.

@@ -1,5 +1,6 @@
 /*
- * AUTH payload with a pre-shared key (RFC 7296 section 2.15):
+ * AUTH payload with a pre-shared key (RFC 7296 section 2.15), and the
+ * signed octets that signatures (auth_sig.c) cover as well:
  *
  *   AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>)
  *
@@ -19,41 +20,58 @@
 static const uint8_t key_pad[] = {'K', 'e', 'y', ' ', 'P', 'a', 'd', ' ', 'f',
                                   'o', 'r', ' ', 'I', 'K', 'E', 'v', '2'};
 
-int tcpsec_ike_psk_auth(tcpsec_ike_sa *sa, int of_initiator,
-                        const uint8_t *id_body, size_t id_body_len,
-                        uint8_t *out) {
+int tcpsec_ike_signed_octets(tcpsec_ike_sa *sa, int of_initiator,
+                             const uint8_t *id_body, size_t id_body_len,
+                             uint8_t *maced_id, tcpsec_iov iov[3]) {
   const tcpsec_buf *message =
       of_initiator ? &sa->init_request : &sa->init_response;
-  uint8_t maced_id[IKE_PRF_MAX], padded_key[IKE_PRF_MAX];
-  tcpsec_iov iov[3];
+  tcpsec_iov id;
   int rv;
 
   if (message->len == 0 || sa->prf_len == 0)
     return TCPSEC_ERR_INVALID_STATE;
 
   /* MACedIDFor{I,R} = prf(SK_p{i,r}, RestOf{Init,Resp}IDPayload) */
-  iov[0].data = id_body;
-  iov[0].len = id_body_len;
+  id.data = id_body;
+  id.len = id_body_len;
   rv = tcpsec_prf(sa->ctx, sa->suite.prf, of_initiator ? sa->sk_pi : sa->sk_pr,
-                  sa->prf_len, iov, 1, maced_id);
+                  sa->prf_len, &id, 1, maced_id);
   if (rv != 0)
-    goto out;
+    return rv;
 
-  /* prf(Shared Secret, "Key Pad for IKEv2") */
-  iov[0].data = key_pad;
-  iov[0].len = sizeof(key_pad);
-  rv = tcpsec_prf(sa->ctx, sa->suite.prf, sa->cfg.psk, sa->cfg.pub.psk_len, iov,
-                  1, padded_key);
-  if (rv != 0)
-    goto out;
-
-  /* AUTH = prf(padded key, RealMessage | Nonce of the other side | MACedID) */
+  /* RealMessage | Nonce of the other side | MACedID */
   iov[0].data = message->data;
   iov[0].len = message->len;
   iov[1].data = of_initiator ? sa->nr : sa->ni;
   iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
   iov[2].data = maced_id;
   iov[2].len = sa->prf_len;
+  return 0;
+}
+
+int tcpsec_ike_psk_auth(tcpsec_ike_sa *sa, int of_initiator,
+                        const uint8_t *id_body, size_t id_body_len,
+                        uint8_t *out) {
+  uint8_t maced_id[IKE_PRF_MAX], padded_key[IKE_PRF_MAX];
+  tcpsec_iov iov[3], pad;
+  int rv;
+
+  if (sa->cfg.psk == NULL)
+    return TCPSEC_ERR_INVALID_STATE;
+  rv = tcpsec_ike_signed_octets(sa, of_initiator, id_body, id_body_len,
+                                maced_id, iov);
+  if (rv != 0)
+    goto out;
+
+  /* prf(Shared Secret, "Key Pad for IKEv2") */
+  pad.data = key_pad;
+  pad.len = sizeof(key_pad);
+  rv = tcpsec_prf(sa->ctx, sa->suite.prf, sa->cfg.psk, sa->cfg.pub.psk_len,
+                  &pad, 1, padded_key);
+  if (rv != 0)
+    goto out;
+
+  /* AUTH = prf(padded key, <SignedOctets>) */
   rv = tcpsec_prf(sa->ctx, sa->suite.prf, padded_key, sa->prf_len, iov, 3, out);
 
 out:

@@ -120,6 +120,7 @@ static int child_record(tcpsec_ike_sa *sa, const ike_child_spec *spec,
   c->remote = cfg->remote;
   c->replaces_spi_in = spec->replaces_spi_in;
   c->pfs_group = spec->pfs_group;
+  c->outbound_deferred = spec->outbound_deferred;
   return 0;
 }
 

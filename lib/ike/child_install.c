@@ -6,6 +6,8 @@
  */
 #include "ike/ike_sa.h"
 
+#include <stddef.h>
+
 #include <string.h>
 
 #include "tcpsec/esp.h"
@@ -83,6 +85,13 @@ int tcpsec_ike_child_sa_install(tcpsec_ctx *ctx, struct tcpsec_sad *sad,
   entry.remote_ts = remote;
   entry.remote_ts_count = child->remote_ts_count;
   entry.user = user;
+  /* A pair that answered the peer's rekey waits on standby until the
+   * peer shows it can receive on it (RFC 7296 section 2.8). */
+  if (child->size >= offsetof(tcpsec_ike_child_sa, outbound_deferred) +
+                         sizeof(child->outbound_deferred)) {
+    entry.outbound_standby = child->outbound_deferred;
+    entry.replaces_spi = child->replaces_spi_in;
+  }
   rv = tcpsec_sad_install(sad, &entry);
   if (rv == 0)
     return 0;

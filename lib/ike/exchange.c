@@ -207,8 +207,10 @@ int tcpsec_ike_send_stateless(tcpsec_ctx *ctx, const tcpsec_ike_callbacks *cb,
 void tcpsec_ike_start_queued(tcpsec_ike_sa *sa, uint64_t now_ms) {
   size_t i;
 
-  if (sa->req.kind != IKE_REQ_NONE || sa->state != TCPSEC_IKE_SA_ESTABLISHED ||
-      sa->in_gen != NULL)
+  if (sa->in_gen != NULL || sa->state != TCPSEC_IKE_SA_ESTABLISHED)
+    return;
+  tcpsec_ike_gens_kick(sa, now_ms);
+  if (sa->req.kind != IKE_REQ_NONE)
     return;
   if (sa->notify_error_queued) {
     (void)tcpsec_ike_info_start(sa, IKE_REQ_NOTIFY_ERROR, now_ms);

@@ -451,17 +451,34 @@ int tcpsec_ike_create_start(tcpsec_ike_sa *sa, ike_request_kind kind,
 static int reply_error(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                        const uint8_t *data, size_t len, uint16_t type,
                        uint16_t group, const char *why) {
+  const tcpsec_ike_payload *rekey =
+      tcpsec_ike_msg_find_notify(msg, TCPSEC_IKE_N_REKEY_SA);
+  tcpsec_ike_builder b;
+  tcpsec_ike_header hdr;
   uint8_t g[2];
 
   sa->stats.create_child_refused++;
   tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
              "CREATE_CHILD_SA request #%u refused with %s: %s",
              msg->header.message_id, tcpsec_ike_notify_name(type), why);
+  tcpsec_ike_header_for(sa, &hdr, TCPSEC_IKE_EXCH_CREATE_CHILD_SA, 1,
+                        msg->header.message_id);
+  tcpsec_ike_builder_init(&b, sa->ctx, &hdr, 0);
+  tcpsec_ike_builder_begin_sk(&b);
   if (type == TCPSEC_IKE_N_INVALID_KE_PAYLOAD) {
     tcpsec_store_be16(g, group);
-    return tcpsec_ike_reply_notify(sa, msg, data, len, type, g, sizeof(g));
+    tcpsec_ike_builder_add_notify(&b, TCPSEC_IKE_PROTO_NONE, NULL, 0, type, g,
+                                  sizeof(g));
+  } else if (type == TCPSEC_IKE_N_CHILD_SA_NOT_FOUND && rekey != NULL &&
+             rekey->u.notify.spi_size == 4) {
+    /* It names the SA that was not found (section 3.10.1). */
+    tcpsec_ike_builder_add_notify(&b, rekey->u.notify.protocol,
+                                  rekey->u.notify.spi, 4, type, NULL, 0);
+  } else {
+    tcpsec_ike_builder_add_notify(&b, TCPSEC_IKE_PROTO_NONE, NULL, 0, type,
+                                  NULL, 0);
   }
-  return tcpsec_ike_reply_notify(sa, msg, data, len, type, NULL, 0);
+  return tcpsec_ike_send_response(sa, &b, data, len);
 }
 
 /* Required payload missing: INVALID_SYNTAX ends the IKE SA (2.21.3). */
@@ -653,6 +670,9 @@ static int respond_child(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     spec.gir_len = gir_len;
     spec.pfs_group = o.suite.ke;
     spec.replaces_spi_in = old_spi;
+    /* Section 2.8: the initiator of the rekey cannot receive on the new
+     * pair before our response reaches it. */
+    spec.outbound_deferred = old_spi != 0;
     spec.local_ts = o.tsr;
     spec.local_count = o.count_r;
     spec.remote_ts = o.tsi;
@@ -771,7 +791,7 @@ static void child_refused(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   }
   switch (error) {
   case TCPSEC_IKE_N_INVALID_KE_PAYLOAD:
-    if (group != 0 && tcpsec_ke_lookup(group) != NULL &&
+    if (group != 0 && tcpsec_ike_pfs_allowed(&sa->cfg, group) &&
         group != c->pfs_group) {
       c->pfs_group = group;
       c->rekey_queued = 1;
@@ -798,12 +818,12 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   const tcpsec_ike_payload *ke_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_KE, 0);
   uint8_t gir[TCPSEC_KE_MAX_SECRET_LEN], ours[TCPSEC_IKE_NONCE_MAX_LEN];
   const tcpsec_ke_info *info = tcpsec_ke_lookup(sa->create.ke_group);
+  int collision = 0, redundant = 0, rv = 0;
   ike_child *old = NULL, *fresh;
   const char *problem = NULL;
   size_t ours_len = 0;
   ike_child_offer o;
   ike_child_spec spec;
-  int rv = 0;
 
   if (kind == IKE_REQ_REKEY_CHILD)
     old = tcpsec_ike_child_by_in(sa, sa->create.rekey_spi_in);
@@ -821,6 +841,17 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                                gir, info->secret_len) != 0)
       problem = "KEr payload invalid";
   }
+  if (problem == NULL && kind == IKE_REQ_REKEY_CHILD &&
+      sa->create.peer_min_nonce_len != 0) {
+    /* Simultaneous rekey (section 2.8.1): the exchange with the lowest of
+     * the four nonces made the redundant pair. Decided before the report,
+     * so that a redundant pair never carries outbound traffic. */
+    collision = 1;
+    min_nonce(sa->create.nonce, IKE_NONCE_LEN, n_p->u.opaque.data,
+              n_p->u.opaque.len, ours, &ours_len);
+    redundant = nonce_cmp(ours, ours_len, sa->create.peer_min_nonce,
+                          sa->create.peer_min_nonce_len) < 0;
+  }
   if (problem == NULL) {
     memset(&spec, 0, sizeof(spec));
     spec.suite = &o.suite;
@@ -833,7 +864,8 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     spec.gir = sa->create.ke_group != 0 ? gir : NULL;
     spec.gir_len = info != NULL ? info->secret_len : 0;
     spec.pfs_group = sa->create.ke_group;
-    spec.replaces_spi_in = old != NULL ? old->spi_in : 0;
+    spec.replaces_spi_in = old != NULL && !redundant ? old->spi_in : 0;
+    spec.outbound_deferred = (uint8_t)redundant;
     spec.local_ts = o.tsi;
     spec.local_count = o.count_i;
     spec.remote_ts = o.tsr;
@@ -863,28 +895,27 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   if (kind != IKE_REQ_REKEY_CHILD)
     return;
 
+  /* The array may have moved when the new pair was added. Without the old
+   * pair the peer deleted it before our response arrived: it rekeyed the
+   * pair as well, and its Delete overtook our response. */
   old = tcpsec_ike_child_by_in(sa, sa->create.rekey_spi_in);
-  /* Without the old pair the peer deleted it before our response arrived:
-   * it rekeyed the pair as well (section 2.8.1), and its Delete overtook
-   * our response. The nonces decide, as in any simultaneous rekey. */
-  if (old == NULL && sa->create.peer_min_nonce_len == 0)
+  if (old == NULL && !collision)
     return;
-  if (old != NULL)
+  if (old != NULL) {
     old->rekeying = 0;
-  sa->stats.child_rekeys++;
-  if (sa->create.peer_min_nonce_len == 0) {
-    /* No collision: we delete the pair we replaced (section 2.8). */
+    old->peer_rekeyed = 0;
     old->replaced = 1;
+    old->rekey_ms = 0;
+  }
+  sa->stats.child_rekeys++;
+  if (!collision) {
+    /* We delete the pair we replaced (section 2.8). */
     old->delete_queued = 1;
     old->delete_reason = 0;
     return;
   }
-
   sa->stats.rekey_collisions++;
-  min_nonce(sa->create.nonce, IKE_NONCE_LEN, n_p->u.opaque.data,
-            n_p->u.opaque.len, ours, &ours_len);
-  if (nonce_cmp(ours, ours_len, sa->create.peer_min_nonce,
-                sa->create.peer_min_nonce_len) < 0) {
+  if (redundant) {
     /* Our exchange holds the lowest nonce: our new pair is redundant and
      * ours to delete; the peer deletes the old one. */
     tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
@@ -897,11 +928,8 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
       fresh->delete_reason = 0;
       fresh->rekey_ms = 0;
     }
-    if (old != NULL) {
-      old->peer_rekeyed = 0;
-      old->replaced = 1;
+    if (old != NULL)
       old->grace_ms = now_ms + sa->cfg.pub.rekey_grace_ms;
-    }
   } else {
     /* The peer's exchange holds it: the peer deletes its new pair, and we
      * delete the old one. */
@@ -910,8 +938,6 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                "lowest nonce, keeping our new pair %08x",
                sa->create.rekey_spi_in, sa->create.spi_in);
     if (old != NULL) {
-      old->peer_rekeyed = 0;
-      old->replaced = 1;
       old->delete_queued = 1;
       old->delete_reason = 0;
     }
@@ -1098,6 +1124,31 @@ static int gen_timers(tcpsec_ike_sa *sa, ike_gen *g, uint64_t now_ms) {
   }
   sa->in_gen = NULL;
   tcpsec_ike_gen_swap(sa, g);
+  return 0;
+}
+
+void tcpsec_ike_gens_kick(tcpsec_ike_sa *sa, uint64_t now_ms) {
+  size_t i;
+
+  for (i = 0; i < IKE_GEN_MAX; i++)
+    if (sa->gens[i].used && sa->gens[i].delete_queued &&
+        sa->gens[i].req.kind == IKE_REQ_NONE)
+      (void)gen_timers(sa, &sa->gens[i], now_ms);
+}
+
+int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group) {
+  size_t i;
+
+  for (i = 0; i < cfg->pub.pfs_group_count; i++)
+    if (cfg->pub.pfs_groups[i] == group)
+      return 1;
+  for (i = 0; i < cfg->esp_count; i++) {
+    size_t j;
+
+    for (j = 0; j < cfg->esp[i].ke_count; j++)
+      if (cfg->esp[i].ke[j] == group)
+        return 1;
+  }
   return 0;
 }
 

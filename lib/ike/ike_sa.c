@@ -413,6 +413,10 @@ int tcpsec_ike_sa_get_info(const tcpsec_ike_sa *sa, tcpsec_ike_sa_info *info) {
   full.remote_id_type = sa->remote_id_type;
   full.remote_id = sa->remote_id_len > 0 ? sa->remote_id : NULL;
   full.remote_id_len = sa->remote_id_len;
+  full.rekey_at_ms = sa->state == TCPSEC_IKE_SA_ESTABLISHED ? sa->ike_rekey_ms
+                                                            : 0;
+  full.expires_at_ms = sa->state == TCPSEC_IKE_SA_ESTABLISHED ? sa->expires_ms
+                                                              : 0;
   memcpy(info, &full, TCPSEC_MIN(size, sizeof(full)));
   return 0;
 }

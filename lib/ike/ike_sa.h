@@ -165,6 +165,7 @@ typedef struct ike_child_spec {
   size_t gir_len;
   uint16_t pfs_group;
   uint32_t replaces_spi_in;
+  uint8_t outbound_deferred;
   const tcpsec_ike_traffic_selector *local_ts;
   size_t local_count;
   const tcpsec_ike_traffic_selector *remote_ts;
@@ -524,6 +525,10 @@ void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms);
 /* The peer deleted the current generation after rekeying it: its new IKE
  * SA (peer_gen) becomes current. */
 void tcpsec_ike_gen_adopt_peer(tcpsec_ike_sa *sa, uint64_t now_ms);
+/* Send the queued Delete requests of old generations. */
+void tcpsec_ike_gens_kick(tcpsec_ike_sa *sa, uint64_t now_ms);
+/* 1 when the group is one of our PFS groups. */
+int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group);
 /* An old generation received a request (in_gen set and swapped in). */
 int tcpsec_ike_gen_process_request(tcpsec_ike_sa *sa,
                                    const tcpsec_ike_msg *msg,

@@ -283,6 +283,10 @@ static int dispatch_request(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                             const uint8_t *data, size_t len, uint64_t now_ms) {
   uint8_t exchange = msg->header.exchange;
 
+  if (sa->in_gen != NULL &&
+      (exchange == TCPSEC_IKE_EXCH_INFORMATIONAL ||
+       exchange == TCPSEC_IKE_EXCH_CREATE_CHILD_SA))
+    return tcpsec_ike_gen_process_request(sa, msg, data, len, now_ms);
   if (exchange == TCPSEC_IKE_EXCH_IKE_AUTH && !sa->initiator &&
       sa->state == TCPSEC_IKE_SA_HALF_OPEN && sa->in_gen == NULL)
     return tcpsec_ike_auth_process_request(sa, msg, data, len, now_ms);
@@ -290,10 +294,6 @@ static int dispatch_request(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
       (sa->state == TCPSEC_IKE_SA_ESTABLISHED ||
        sa->state == TCPSEC_IKE_SA_DELETING))
     return tcpsec_ike_info_process_request(sa, msg, data, len, now_ms);
-  if (sa->in_gen != NULL &&
-      (exchange == TCPSEC_IKE_EXCH_INFORMATIONAL ||
-       exchange == TCPSEC_IKE_EXCH_CREATE_CHILD_SA))
-    return tcpsec_ike_gen_process_request(sa, msg, data, len, now_ms);
   if (exchange == TCPSEC_IKE_EXCH_CREATE_CHILD_SA &&
       (sa->state == TCPSEC_IKE_SA_ESTABLISHED ||
        sa->state == TCPSEC_IKE_SA_DELETING))

@@ -34,6 +34,11 @@ struct sad_child {
   spd_entry *entries;        /* in the same allocation, after the record */
   size_t entry_count;
   size_t alloc_size;
+  uint8_t standby;           /* outbound_standby until promoted */
+  /* Rekey links: the Child SA this one replaces, and the newest one that
+   * replaces this one, which is promoted when this one is removed. */
+  struct sad_child *predecessor;
+  struct sad_child *successor;
 };
 
 struct sad_slot {
@@ -222,9 +227,19 @@ fail_sad:
   return rv;
 }
 
+static void child_promote(tcpsec_sad *sad, struct sad_child *c);
+
 static void child_free(tcpsec_sad *sad, struct sad_child *c) {
   size_t i;
 
+  if (c->predecessor != NULL && c->predecessor->successor == c)
+    c->predecessor->successor = NULL;
+  if (c->successor != NULL) {
+    /* The replaced pair is gone: its successor carries the traffic. */
+    c->successor->predecessor = NULL;
+    if (c->successor->standby)
+      child_promote(sad, c->successor);
+  }
   for (i = 0; i < c->entry_count; i++)
     tcpsec_spd_remove(&sad->spd, &c->entries[i]);
   sad->child_bytes -= c->alloc_size;
@@ -374,7 +389,9 @@ static void child_add_entries(tcpsec_sad *sad, struct sad_child *c,
       e->local = in->local_ts[i];
       e->remote = in->remote_ts[j];
       e->child = c;
-      e->order = sad->install_order;
+      /* On standby it loses to every older Child SA with the same
+       * selectors until it is promoted. */
+      e->order = in->outbound_standby ? 0 : sad->install_order;
       tcpsec_spd_add(&sad->spd, e, nodes);
       nodes += e->node_count;
       c->entry_count++;
@@ -411,6 +428,17 @@ int tcpsec_sad_install(tcpsec_sad *sad, const tcpsec_sad_child *child) {
   c->inbound = in.inbound;
   c->outbound = in.outbound;
   c->user = in.user;
+  c->standby = in.outbound_standby != 0;
+  if (in.replaces_spi != 0) {
+    struct sad_slot *old = slot_lookup(sad, in.replaces_spi);
+
+    if (old != NULL && old->child != NULL) {
+      if (old->child->successor != NULL)
+        old->child->successor->predecessor = NULL;
+      old->child->successor = c;
+      c->predecessor = old->child;
+    }
+  }
   sad->install_order++;
   child_add_entries(sad, c, &in);
   sad->child_bytes += c->alloc_size;
@@ -437,6 +465,28 @@ int tcpsec_sad_remove(tcpsec_sad *sad, uint32_t inbound_spi) {
   sad->installed--;
   tcpsec_log(sad->ctx, TCPSEC_LOG_INFO, "sa",
              "removed Child SA with inbound SPI 0x%08" PRIx32, inbound_spi);
+  return 0;
+}
+
+static void child_promote(tcpsec_sad *sad, struct sad_child *c) {
+  size_t i;
+
+  sad->install_order++;
+  for (i = 0; i < c->entry_count; i++)
+    c->entries[i].order = sad->install_order;
+  c->standby = 0;
+}
+
+int tcpsec_sad_promote(tcpsec_sad *sad, uint32_t inbound_spi) {
+  struct sad_slot *s;
+
+  if (sad == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  s = slot_lookup(sad, inbound_spi);
+  if (s == NULL || s->child == NULL)
+    return TCPSEC_ERR_NOT_FOUND;
+  if (s->child->standby)
+    child_promote(sad, s->child);
   return 0;
 }
 
@@ -487,7 +537,9 @@ int tcpsec_sad_select(tcpsec_sad *sad, const uint8_t *inner, size_t len,
 ptrdiff_t tcpsec_sad_open(tcpsec_sad *sad, uint8_t *packet, size_t len,
                           uint64_t now_ms, size_t *inner_offset,
                           uint8_t *next_header, tcpsec_esp_sa **sa) {
+  struct sad_slot *s;
   tcpsec_esp_sa *in;
+  ptrdiff_t n;
   tcpsec_cursor c;
   uint32_t spi;
   size_t hdr;
@@ -500,7 +552,8 @@ ptrdiff_t tcpsec_sad_open(tcpsec_sad *sad, uint8_t *packet, size_t len,
   spi = tcpsec_cursor_be32(&c);
   if (c.error)
     return TCPSEC_ERR_ESP_TRUNCATED;
-  in = tcpsec_sad_find_inbound(sad, spi);
+  s = slot_lookup(sad, spi);
+  in = s != NULL ? s->inbound : NULL;
   if (in == NULL) {
     sad->unknown_spi++;
     return TCPSEC_ERR_ESP_UNKNOWN_SPI;
@@ -511,8 +564,12 @@ ptrdiff_t tcpsec_sad_open(tcpsec_sad *sad, uint8_t *packet, size_t len,
   /* Open in place: the inner packet starts right after the ESP header. */
   hdr = tcpsec_esp_sa_headroom(in);
   *inner_offset = hdr;
-  return tcpsec_esp_sa_open(in, packet, len, len > hdr ? packet + hdr : packet,
-                            len > hdr ? len - hdr : 0, now_ms, next_header);
+  n = tcpsec_esp_sa_open(in, packet, len, len > hdr ? packet + hdr : packet,
+                         len > hdr ? len - hdr : 0, now_ms, next_header);
+  /* The peer sends on the new pair: it can receive on it as well. */
+  if (n >= 0 && s->child != NULL && s->child->standby)
+    child_promote(sad, s->child);
+  return n;
 }
 
 int tcpsec_sad_get_stats(const tcpsec_sad *sad, tcpsec_sad_stats *stats) {

@@ -300,6 +300,67 @@ static long select_child(struct fixture *fx, const char *src, const char *dst,
   return (long)(uintptr_t)user;
 }
 
+/* A Child SA that answered a rekey waits on standby: the old one keeps the
+ * traffic until the new one is promoted or the old one is removed; a
+ * redundant pair on standby never takes the traffic from a live one. */
+static void spd_standby_until_promoted(void **state) {
+  struct fixture *fx = *state;
+  tcpsec_sa_traffic_selector local = ts4("192.168.1.0", "192.168.1.255", 0,
+                                         0, 0xffff);
+  tcpsec_sa_traffic_selector remote = ts4("10.1.0.0", "10.1.255.255", 0, 0,
+                                          0xffff);
+  tcpsec_sad_child c;
+  uint32_t old, fresh, redundant;
+
+  old = add_child(fx, &local, 1, &remote, 1);
+  memset(&c, 0, sizeof(c));
+  c.size = sizeof(c);
+  c.local_ts = &local;
+  c.local_ts_count = 1;
+  c.remote_ts = &remote;
+  c.remote_ts_count = 1;
+
+  fresh = fx->next_spi++;
+  c.inbound = new_sa(fx, fresh, TCPSEC_ESP_INBOUND);
+  c.outbound = new_sa(fx, fresh + 0x10000, TCPSEC_ESP_OUTBOUND);
+  c.user = (void *)(uintptr_t)fresh;
+  c.outbound_standby = 1;
+  c.replaces_spi = old;
+  assert_int_equal(tcpsec_sad_install(fx->sad, &c), 0);
+  assert_int_equal(select_child(fx, "192.168.1.5", "10.1.2.3", 17, 1, 53),
+                   old);
+  /* A redundant pair of a simultaneous rekey: standby, replaces nothing. */
+  redundant = fx->next_spi++;
+  c.inbound = new_sa(fx, redundant, TCPSEC_ESP_INBOUND);
+  c.outbound = new_sa(fx, redundant + 0x10000, TCPSEC_ESP_OUTBOUND);
+  c.user = (void *)(uintptr_t)redundant;
+  c.replaces_spi = 0;
+  assert_int_equal(tcpsec_sad_install(fx->sad, &c), 0);
+  assert_int_equal(select_child(fx, "192.168.1.5", "10.1.2.3", 17, 1, 53),
+                   old);
+  /* Removing the old pair promotes its successor, not the redundant one. */
+  assert_int_equal(tcpsec_sad_remove(fx->sad, old), 0);
+  assert_int_equal(select_child(fx, "192.168.1.5", "10.1.2.3", 17, 1, 53),
+                   fresh);
+  assert_int_equal(tcpsec_sad_promote(fx->sad, redundant), 0);
+  assert_int_equal(select_child(fx, "192.168.1.5", "10.1.2.3", 17, 1, 53),
+                   redundant);
+  assert_int_equal(tcpsec_sad_promote(fx->sad, 0x7777),
+                   TCPSEC_ERR_NOT_FOUND);
+  assert_int_equal(tcpsec_sad_promote(NULL, fresh),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  /* The successor removed first leaves no dangling link behind. */
+  old = add_child(fx, &local, 1, &remote, 1);
+  fresh = fx->next_spi++;
+  c.inbound = new_sa(fx, fresh, TCPSEC_ESP_INBOUND);
+  c.outbound = new_sa(fx, fresh + 0x10000, TCPSEC_ESP_OUTBOUND);
+  c.user = (void *)(uintptr_t)fresh;
+  c.replaces_spi = old;
+  assert_int_equal(tcpsec_sad_install(fx->sad, &c), 0);
+  assert_int_equal(tcpsec_sad_remove(fx->sad, fresh), 0);
+  assert_int_equal(tcpsec_sad_remove(fx->sad, old), 0);
+}
+
 static void spd_prefers_most_specific(void **state) {
   struct fixture *fx = *state;
   tcpsec_sa_traffic_selector local = ts4("192.168.1.0", "192.168.1.255", 0,
@@ -473,6 +534,8 @@ int main(void) {
                                     fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(spd_handles_ipv6_and_mixed_lists,
                                     fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(spd_standby_until_promoted, fixture_setup,
+                                    fixture_teardown),
     cmocka_unit_test_setup_teardown(spd_scales_to_many_children,
                                     fixture_setup, fixture_teardown),
   };
