@@ -621,6 +621,48 @@ static void rekey_child_collision_many_seeds(void **state) {
   }
 }
 
+/* A simultaneous Child SA rekey where the hub's Delete overtakes the
+ * response to the spoke's rekey request (a fault reported against other
+ * implementations): the spoke must still end with exactly one pair that
+ * matches the hub's, whichever exchange the nonces favour. */
+static void rekey_child_delete_overtakes_response(void **state) {
+  uint64_t seed;
+
+  (void)state;
+  for (seed = 0; seed < 16; seed++) {
+    peer spoke, hub;
+    peer_msg resp1;
+
+    rekey_peer_init(&spoke, "spoke", 3000 + seed, 0);
+    rekey_peer_init(&hub, "hub", 4000 + seed, 1);
+    establish(&spoke, &hub);
+    assert_int_equal(tcpsec_ike_sa_rekey_child(spoke.sa, spoke.child.spi_in,
+                                               test_now),
+                     0);
+    assert_int_equal(
+        tcpsec_ike_sa_rekey_child(hub.sa, hub.child.spi_in, test_now), 0);
+    /* --> req1, <-- req2: both ends see the collision */
+    assert_int_equal(peer_deliver(&spoke, &hub), 0);
+    assert_int_equal(peer_deliver(&hub, &spoke), 0);
+    /* <-- resp1 is held back; --> resp2 completes the hub's exchange */
+    resp1 = peer_pop(&hub);
+    assert_int_equal(peer_deliver(&spoke, &hub), 0);
+    esp_both_ways(&spoke, &hub);
+    /* <-- the hub's Delete (of the old or of its redundant pair) */
+    assert_int_equal(hub.out_count, 1);
+    assert_int_equal(peer_deliver(&hub, &spoke), 0);
+    esp_both_ways(&spoke, &hub);
+    /* <-- resp1 at last */
+    assert_int_equal(peer_input(&spoke, resp1.data, resp1.len), 0);
+    free(resp1.data);
+    pump_with_esp(&spoke, &hub);
+    assert_one_pair(&spoke, &hub);
+    assert_same_ike(&spoke, &hub);
+    peer_free(&spoke);
+    peer_free(&hub);
+  }
+}
+
 /* ---- soak ------------------------------------------------------------------- */
 
 static size_t soak_rounds(void) {
@@ -712,6 +754,7 @@ int main(void) {
       cmocka_unit_test(rekey_ike_collision),
       cmocka_unit_test(rekey_ike_collision_one_sided),
       cmocka_unit_test(rekey_child_collision_many_seeds),
+      cmocka_unit_test(rekey_child_delete_overtakes_response),
       cmocka_unit_test(rekey_soak),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
