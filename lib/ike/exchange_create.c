@@ -9,10 +9,10 @@
  *   IKE SA rekey:  SK {SA, Ni, KEi}
  *                  SK {SA, Nr, KEr}
  *
- * Child SA rekeys are make-before-break: the new pair is reported first,
- * with replaces_spi_in naming the old one, and the old pair keeps
- * receiving until the initiator of the rekey deletes it (or, when that
- * initiator is the peer and it never does, until rekey_grace_ms passes).
+ * Child SA rekeys are make-before-break. The new pair is reported first,
+ * with replaces_spi_in naming the old one. The old pair keeps receiving
+ * until the initiator of the rekey deletes it. When that initiator is the
+ * peer and it never does, we delete it after rekey_grace_ms.
  *
  * An IKE SA rekey keeps the tcpsec_ike_sa handle. The fields of the IKE SA
  * hold the current generation (SPIs, keys, message IDs); the generation it
@@ -645,8 +645,8 @@ static int respond_child(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                        error == TCPSEC_IKE_N_TS_UNACCEPTABLE
                            ? "traffic selectors outside the policy"
                            : "no acceptable ESP proposal");
-  /* Section 1.3: a KEi of another group than the chosen proposal's is
-   * answered with INVALID_KE_PAYLOAD naming the group we want. */
+  /* Section 1.3: a KEi of another group than the chosen proposal's gets
+   * INVALID_KE_PAYLOAD naming the group we want. */
   if (o.suite.ke != 0 && peer_group != o.suite.ke)
     return reply_error(sa, msg, data, len, TCPSEC_IKE_N_INVALID_KE_PAYLOAD,
                        o.suite.ke, "the KEi group is not the chosen one");
@@ -781,8 +781,8 @@ static void child_refused(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     return;
   c->rekeying = 0;
   if (c->peer_rekeyed) {
-    /* Section 2.8.1: the peer rekeyed it meanwhile and answered ours with
-     * an error; its new pair replaces this one, and it deletes this one. */
+    /* Section 2.8.1: the peer rekeyed it meanwhile and rejected ours; its
+     * new pair replaces this one, and the peer deletes this one. */
     c->peer_rekeyed = 0;
     c->replaced = 1;
     c->grace_ms = now_ms + sa->cfg.pub.rekey_grace_ms;
@@ -916,8 +916,8 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   }
   sa->stats.rekey_collisions++;
   if (redundant) {
-    /* Our exchange holds the lowest nonce: our new pair is redundant and
-     * ours to delete; the peer deletes the old one. */
+    /* Our exchange has the lowest nonce, so our new pair is redundant and
+     * we delete it. The peer deletes the old one. */
     tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
                "simultaneous rekey of Child SA %08x: ours has the lowest "
                "nonce, deleting our new pair %08x",
@@ -931,8 +931,8 @@ static void child_created(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     if (old != NULL)
       old->grace_ms = now_ms + sa->cfg.pub.rekey_grace_ms;
   } else {
-    /* The peer's exchange holds it: the peer deletes its new pair, and we
-     * delete the old one. */
+    /* The peer's exchange has the lowest nonce, so the peer deletes its
+     * new pair and we delete the old one. */
     tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
                "simultaneous rekey of Child SA %08x: the peer's has the "
                "lowest nonce, keeping our new pair %08x",
@@ -1299,6 +1299,7 @@ void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms) {
 void tcpsec_ike_gen_adopt_peer(tcpsec_ike_sa *sa, uint64_t now_ms) {
   ike_gen *old = gen_switch(sa, &sa->peer_gen, 0, now_ms);
 
-  /* Its Delete exchange is over; the cache answers a retransmission. */
+  /* Its Delete exchange is over. The cached response serves a
+   * retransmitted Delete. */
   old->done = 1;
 }
