@@ -663,6 +663,95 @@ static void rekey_child_delete_overtakes_response(void **state) {
   }
 }
 
+/* ---- collisions on a lossy network ---------------------------------------- */
+
+/* Deliver message `i` of `from`'s outbox (not only the oldest). */
+static void deliver_nth(peer *from, peer *to, size_t i) {
+  peer_msg m = from->out[i];
+
+  memmove(&from->out[i], &from->out[i + 1],
+          (from->out_count - i - 1) * sizeof(from->out[0]));
+  from->out_count--;
+  (void)peer_input(to, m.data, m.len);
+  free(m.data);
+}
+
+/* One random network step: deliver the oldest or a later message (a
+ * reordering), drop one (10 %) or deliver a copy (a duplicate). Returns 0
+ * when nothing was queued. */
+static int lossy_step(test_rng *rng, peer *a, peer *b) {
+  uint32_t r = (uint32_t)(test_rng_next(rng) >> 32);
+  peer *from = (r & 1) ? a : b, *to = from == a ? b : a;
+
+  if (from->out_count == 0) {
+    from = to;
+    to = from == a ? b : a;
+  }
+  if (from->out_count == 0)
+    return 0;
+  r >>= 1;
+  if (r % 10 == 0) {
+    peer_drop(from);
+  } else if (r % 10 == 1) {
+    (void)peer_deliver_copy(from, to);
+  } else if (r % 10 == 2) {
+    deliver_nth(from, to, (r >> 8) % from->out_count);
+  } else {
+    (void)peer_deliver(from, to);
+  }
+  return 1;
+}
+
+/* Both ends start the same rekey in the same tick on a network that loses,
+ * reorders and duplicates messages; retransmissions recover. After a quiet
+ * period on a clean network both ends have the same single IKE SA and one
+ * pair that carries ESP both ways. */
+static void rekey_collisions_lossy_network(void **state) {
+  uint64_t seed;
+
+  (void)state;
+  for (seed = 0; seed < 60; seed++) {
+    int ike = (int)(seed % 3 == 0);
+    uint64_t deadline;
+    test_rng rng;
+    peer spoke, hub;
+    int step;
+
+    test_rng_seed(&rng, 5000 + seed);
+    rekey_peer_init(&spoke, "spoke", 6000 + seed, 0);
+    rekey_peer_init(&hub, "hub", 7000 + seed, 1);
+    establish(&spoke, &hub);
+    if (ike) {
+      assert_int_equal(tcpsec_ike_sa_rekey(spoke.sa, test_now), 0);
+      assert_int_equal(tcpsec_ike_sa_rekey(hub.sa, test_now), 0);
+    } else {
+      assert_int_equal(tcpsec_ike_sa_rekey_child(spoke.sa, spoke.child.spi_in,
+                                                 test_now),
+                       0);
+      assert_int_equal(
+          tcpsec_ike_sa_rekey_child(hub.sa, hub.child.spi_in, test_now), 0);
+    }
+    /* Lossy phase: 60 s of random delivery and retransmissions. */
+    deadline = test_now + 60000;
+    for (step = 0; step < 2000 && test_now < deadline; step++) {
+      if (!lossy_step(&rng, &spoke, &hub))
+        run_timers(&spoke, &hub, deadline);
+      assert_int_equal(peer_state(&spoke), TCPSEC_IKE_SA_ESTABLISHED);
+      assert_int_equal(peer_state(&hub), TCPSEC_IKE_SA_ESTABLISHED);
+    }
+    /* Clean phase: deliver everything and let the timers finish. */
+    for (step = 0; step < 20; step++) {
+      pump(&spoke, &hub);
+      run_timers(&spoke, &hub, test_now + 5000);
+    }
+    pump(&spoke, &hub);
+    assert_same_ike(&spoke, &hub);
+    assert_one_pair(&spoke, &hub);
+    peer_free(&spoke);
+    peer_free(&hub);
+  }
+}
+
 /* ---- soak ------------------------------------------------------------------- */
 
 static size_t soak_rounds(void) {
@@ -755,6 +844,7 @@ int main(void) {
       cmocka_unit_test(rekey_ike_collision_one_sided),
       cmocka_unit_test(rekey_child_collision_many_seeds),
       cmocka_unit_test(rekey_child_delete_overtakes_response),
+      cmocka_unit_test(rekey_collisions_lossy_network),
       cmocka_unit_test(rekey_soak),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
