@@ -482,11 +482,12 @@ typedef struct tcpsec_ike_callbacks {
    *  TCPSEC_ERR_* code (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD,
    *  AUTHENTICATION_FAILED, PEER_DEAD, TIMEOUT for a half-open responder,
    *  ...), or 0 after tcpsec_ike_sa_delete(). When this end rejected the
-   *  peer's certificate or signature, \p reason says why: CERT_EXPIRED,
-   *  CERT_UNTRUSTED (revoked certificates included), ID_MISMATCH,
-   *  UNSUPPORTED_KEY_TYPE, SIGNATURE_INVALID, NOT_SUPPORTED (a signature
-   *  algorithm outside the list of TCPSEC_IKE_AUTH_SIGNATURE) or CALLBACK
-   *  (from \c cert_revoked); the peer was sent AUTHENTICATION_FAILED. */
+   *  peer's certificate or signature, \p reason names the cause:
+   *  CERT_EXPIRED, CERT_UNTRUSTED (revoked certificates included),
+   *  ID_MISMATCH, UNSUPPORTED_KEY_TYPE, SIGNATURE_INVALID, NOT_SUPPORTED (a
+   *  signature algorithm outside the list of TCPSEC_IKE_AUTH_SIGNATURE) or
+   *  CALLBACK (from \c cert_revoked). The peer was sent
+   *  AUTHENTICATION_FAILED. */
   void (*ike_sa_failed)(void *user, tcpsec_ike_sa *sa, int reason);
   /** An established IKE SA was deleted, with its Child SAs (each reported
    *  first through \c child_sa_deleted). \p reason is 0 after
@@ -891,7 +892,9 @@ TCPSEC_API int tcpsec_ike_sa_rekey_child(tcpsec_ike_sa *sa, uint32_t spi_in,
  *         out of range.
  * \return TCPSEC_ERR_TS_UNACCEPTABLE if a selector is invalid or outside
  *         the configured selectors.
- * \return TCPSEC_ERR_LIMIT if too many requests are queued already.
+ * \return TCPSEC_ERR_LIMIT if too many requests are queued already, or
+ *         the IKE SA has 64 Child SA pairs (the most it accepts from
+ *         either side; the peer gets NO_ADDITIONAL_SAS beyond).
  * \return TCPSEC_ERR_INVALID_STATE if the IKE SA is not established, or
  *         the call comes from inside a callback.
  */

@@ -635,6 +635,9 @@ static int respond_child(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                          "that Child SA is being deleted");
     old_spi = old->spi_in;
     collision = old->rekeying;
+  } else if (sa->child_count >= IKE_CHILD_SA_MAX) {
+    return reply_error(sa, msg, data, len, TCPSEC_IKE_N_NO_ADDITIONAL_SAS, 0,
+                       "the IKE SA has the most Child SAs it accepts");
   }
 
   error = tcpsec_ike_child_negotiate(sa, msg, 1, peer_group, &o);
@@ -1280,7 +1283,8 @@ int tcpsec_ike_sa_create_child(tcpsec_ike_sa *sa,
       !tcpsec_ike_ts_subset(remote_ts, remote_count, sa->cfg.remote_ts,
                             sa->cfg.pub.remote_ts_count))
     return TCPSEC_ERR_TS_UNACCEPTABLE;
-  if (sa->create_queue_count == IKE_CREATE_QUEUE_MAX)
+  if (sa->create_queue_count == IKE_CREATE_QUEUE_MAX ||
+      sa->child_count + sa->create_queue_count >= IKE_CHILD_SA_MAX)
     return TCPSEC_ERR_LIMIT;
   q = &sa->create_queue[sa->create_queue_count++];
   memset(q, 0, sizeof(*q));

@@ -212,6 +212,9 @@ typedef struct ike_create_queued {
 } ike_create_queued;
 
 #define IKE_CREATE_QUEUE_MAX 8
+/* Child SA pairs one IKE SA may have, rekeys aside: a peer asking for more
+ * gets NO_ADDITIONAL_SAS, so it cannot make the IKE SA grow without end. */
+#define IKE_CHILD_SA_MAX 64
 
 /* The per-generation state of an IKE SA: what an IKE SA rekey replaces
  * (section 2.18). The current generation lives in tcpsec_ike_sa's own

@@ -361,6 +361,41 @@ static void create_additional_child(void **state) {
   peer_free(&hub);
 }
 
+/* An IKE SA holds at most 64 pairs: the 65th is refused locally with
+ * TCPSEC_ERR_LIMIT, and rekeys of existing pairs still work. */
+static void create_child_limit(void **state) {
+  tcpsec_ike_traffic_selector local, remote;
+  peer spoke, hub;
+  int i;
+
+  (void)state;
+  rekey_peer_init(&spoke, "spoke", 315, 0);
+  rekey_peer_init(&hub, "hub", 316, 1);
+  establish(&spoke, &hub);
+  set_ts(&local, 192, 168, 111, 192, 168, 111);
+  set_ts(&remote, 10, 88, 0, 10, 88, 0);
+  for (i = 1; i < 64; i++) {
+    local.start_port = local.end_port = (uint16_t)(1000 + i);
+    assert_int_equal(tcpsec_ike_sa_create_child(spoke.sa, &local, 1, &remote,
+                                                1, test_now),
+                     0);
+    pump(&spoke, &hub);
+  }
+  assert_int_equal(child_count(&spoke), 64);
+  assert_int_equal(child_count(&hub), 64);
+  local.start_port = local.end_port = 2000;
+  assert_int_equal(tcpsec_ike_sa_create_child(spoke.sa, &local, 1, &remote, 1,
+                                              test_now),
+                   TCPSEC_ERR_LIMIT);
+  assert_int_equal(
+      tcpsec_ike_sa_rekey_child(spoke.sa, spoke.child.spi_in, test_now), 0);
+  pump(&spoke, &hub);
+  assert_int_equal(child_count(&spoke), 64);
+  assert_int_equal(stats_of(&spoke).child_rekeys, 1);
+  peer_free(&spoke);
+  peer_free(&hub);
+}
+
 /* Rekeying an SPI the peer no longer has: CHILD_SA_NOT_FOUND; rekeying one
  * it is deleting: TEMPORARY_FAILURE. Neither ends the IKE SA. */
 static void rekey_child_not_found_and_busy(void **state) {
@@ -837,6 +872,7 @@ int main(void) {
       cmocka_unit_test(rekey_child_invalid_ke),
       cmocka_unit_test(rekey_ike_both_directions),
       cmocka_unit_test(create_additional_child),
+      cmocka_unit_test(create_child_limit),
       cmocka_unit_test(rekey_child_not_found_and_busy),
       cmocka_unit_test(rekey_child_collision),
       cmocka_unit_test(rekey_child_collision_lost_request),
