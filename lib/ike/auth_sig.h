@@ -2,7 +2,8 @@
  * Certificate and signature authentication of IKE_AUTH (RFC 7296 sections
  * 2.15, 3.6 to 3.8, RFC 7427, RFC 4754): configuration kept by an IKE SA,
  * the state of one IKE_AUTH exchange, and the functions the exchange files
- * call. The code is in auth_sig.c; the signed octets come from auth_psk.c.
+ * call. auth_sig.c has the configuration and our side, auth_verify.c the
+ * peer's side; the signed octets come from auth_psk.c.
  */
 #ifndef TCPSEC_IKE_AUTH_SIG_H
 #define TCPSEC_IKE_AUTH_SIG_H
@@ -52,6 +53,16 @@ typedef struct ike_auth_state {
 
 /* 1 for methods 1, 9, 10, 11 and 14. */
 int tcpsec_ike_auth_is_signature(uint8_t method);
+/* Key type that a classic method (1, 9, 10, 11) requires; NONE for
+ * method 14, which takes any supported key, and for the others. */
+tcpsec_sig_key_type tcpsec_ike_auth_method_key_type(uint8_t method);
+/* Certificate identity type of an IKE ID type; 0 when no certificate field
+ * can contain that type (KEY_ID and the rest). */
+int tcpsec_ike_auth_cert_id_type(uint8_t id_type, tcpsec_cert_id_type *out);
+/* Names for log lines: "ECDSA P-256", "RSASSA-PSS", "SHA2-384". */
+const char *tcpsec_ike_auth_key_name(tcpsec_sig_key_type type);
+const char *tcpsec_ike_auth_scheme_name(tcpsec_sig_scheme scheme);
+const char *tcpsec_ike_auth_hash_name(tcpsec_hash_alg hash);
 
 /* Check the methods and parse certificates, key and trust anchors of
  * `pub` into `out` (zeroed by the caller). TCPSEC_ERR_CONFIG with a log
@@ -93,18 +104,20 @@ int tcpsec_ike_auth_sign(tcpsec_ike_sa *sa, int of_initiator,
                          const uint8_t *id_body, size_t id_body_len,
                          uint8_t *method, uint8_t *out, size_t *out_len);
 
-/* ---- auth_sig.c: the peer's side of IKE_AUTH ---------------------------- */
+/* ---- auth_verify.c: the peer's side of IKE_AUTH ------------------------- */
 
 /*
  * Verify the peer's certificates and AUTH payload: build its chain from
  * the CERT payloads, validate it against the trust anchors at the
  * wall-clock time, match the ID payload to the end-entity certificate,
  * then check AUTH with its public key. `of_initiator` names whose AUTH it
- * is. Returns 0, TCPSEC_ERR_CERT_EXPIRED, _CERT_UNTRUSTED, _ID_MISMATCH,
+ * is.
+ *
+ * Returns 0 or an error, and then `problem` receives the sentence for the
+ * log: TCPSEC_ERR_CERT_EXPIRED, _CERT_UNTRUSTED, _ID_MISMATCH,
  * _UNSUPPORTED_KEY_TYPE, _SIGNATURE_INVALID, _NOT_SUPPORTED (a signature
- * algorithm tcpsec does not verify), _AUTHENTICATION_FAILED (no signature
- * method), _CALLBACK (revocation hook), or a resource error; `problem`
- * then receives the sentence for the log.
+ * algorithm tcpsec does not verify), _AUTHENTICATION_FAILED (not a
+ * signature method), _CALLBACK (revocation hook), or a resource error.
  */
 int tcpsec_ike_auth_verify(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
                            int of_initiator, const tcpsec_ike_payload *id,
@@ -114,11 +127,12 @@ int tcpsec_ike_auth_verify(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
 /* ---- auth_psk.c --------------------------------------------------------- */
 
 /*
- * The signed octets of one side (RFC 7296 section 2.15) as three pieces:
- * RealMessage, the other side's nonce, and MACedID, which is computed into
- * `maced_id` (IKE_PRF_MAX bytes; the caller wipes it). `id_body` is the ID
- * payload without its generic header. 0, TCPSEC_ERR_INVALID_STATE when the
- * IKE_SA_INIT messages are gone, or a PRF error.
+ * Point iov at the signed octets of one side (RFC 7296 section 2.15):
+ * RealMessage, the other side's nonce, and MACedID. MACedID is computed
+ * into `maced_id`, IKE_PRF_MAX bytes that the caller wipes. `id_body` is
+ * the ID payload without its generic header. Returns 0,
+ * TCPSEC_ERR_INVALID_STATE when the IKE_SA_INIT messages are gone, or a
+ * PRF error.
  */
 int tcpsec_ike_signed_octets(tcpsec_ike_sa *sa, int of_initiator,
                              const uint8_t *id_body, size_t id_body_len,

@@ -4,10 +4,14 @@
  *   Initiator                         Responder
  *   HDR, [N(COOKIE),] SAi1, KEi, Ni,
  *       N(NAT_D_SRC), N(NAT_D_DST),
- *       N(FRAG_SUP), N(SIG_HASH)  -->
- *                                <--  HDR, SAr1, KEr, Nr, N(NAT_D_SRC),
- *                                         N(NAT_D_DST), N(FRAG_SUP),
- *                                         N(SIG_HASH)
+ *       N(FRAG_SUP), [N(SIG_HASH)]  -->
+ *                                <--  HDR, SAr1, KEr, Nr, [CERTREQ,]
+ *                                         N(NAT_D_SRC), N(NAT_D_DST),
+ *                                         N(FRAG_SUP), [N(SIG_HASH)]
+ *
+ * SIGNATURE_HASH_ALGORITHMS goes out when method 14 is configured for
+ * either direction, and CERTREQ when the peer authenticates with
+ * certificates (auth_sig.c).
  *
  * The responder sends COOKIE, NO_PROPOSAL_CHOSEN and INVALID_KE_PAYLOAD
  * responses without keeping state (cookie.c and
@@ -25,11 +29,6 @@
 #include "ike/ike_sa.h"
 
 #include <string.h>
-
-/* Hash algorithms we announce in SIGNATURE_HASH_ALGORITHMS (RFC 7427):
- * SHA2-256, SHA2-384, SHA2-512. PSK authentication does not use them; they
- * tell the peer what certificate authentication will accept. */
-static const uint8_t sig_hash_algs[] = {0, 2, 0, 3, 0, 4};
 
 int tcpsec_ike_nat_hash(tcpsec_ctx *ctx, const uint8_t spi_i[8],
                         const uint8_t spi_r[8], const tcpsec_ike_endpoint *ep,
@@ -79,13 +78,11 @@ static int add_nat_notifies(tcpsec_ike_sa *sa, tcpsec_ike_builder *b,
   return 0;
 }
 
-static void add_capability_notifies(tcpsec_ike_builder *b) {
+static void add_capability_notifies(tcpsec_ike_sa *sa, tcpsec_ike_builder *b) {
   tcpsec_ike_builder_add_notify(b, TCPSEC_IKE_PROTO_NONE, NULL, 0,
                                 TCPSEC_IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
                                 NULL, 0);
-  tcpsec_ike_builder_add_notify(b, TCPSEC_IKE_PROTO_NONE, NULL, 0,
-                                TCPSEC_IKE_N_SIGNATURE_HASH_ALGORITHMS,
-                                sig_hash_algs, sizeof(sig_hash_algs));
+  tcpsec_ike_auth_add_hash_notify(sa, b);
 }
 
 /* Evaluate the peer's NAT_DETECTION notifies of a message whose header
@@ -156,7 +153,7 @@ static int send_init_request(tcpsec_ike_sa *sa, uint64_t now_ms) {
   tcpsec_ike_builder_add_ke(&b, sa->suite.ke, pub, ke->public_len);
   tcpsec_ike_builder_add_nonce(&b, sa->ni, sa->ni_len);
   rv = add_nat_notifies(sa, &b, zero_spi);
-  add_capability_notifies(&b);
+  add_capability_notifies(sa, &b);
   tcpsec_free(sa->ctx, offer);
   if (rv != 0) {
     tcpsec_ike_builder_free(&b);
@@ -175,6 +172,12 @@ static int send_init_request(tcpsec_ike_sa *sa, uint64_t now_ms) {
 int tcpsec_ike_init_start(tcpsec_ike_sa *sa, uint64_t now_ms) {
   const tcpsec_proposal_spec *first = &sa->cfg.ike[0];
   int rv;
+
+  rv = tcpsec_ike_auth_check_clock(sa);
+  if (rv != 0) {
+    tcpsec_ike_sa_fail(sa, rv);
+    return rv;
+  }
 
   /* KEi uses our most preferred group (section 1.2). */
   sa->suite.ke = first->ke_count > 0 ? first->ke[0] : sa->cfg.pub.dh_groups[0];
@@ -316,6 +319,7 @@ int tcpsec_ike_init_process_response(tcpsec_ike_sa *sa,
   }
 
   detect_nat(sa, msg, msg->header.spi_r);
+  tcpsec_ike_auth_take_hash_notify(sa, msg);
   sa->stats.messages_in++;
   sa->last_peer_ms = now_ms;
   tcpsec_ike_request_clear(sa);
@@ -349,10 +353,11 @@ static int build_init_response(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   tcpsec_ike_builder_add_sa(&b, &p, 1);
   tcpsec_ike_builder_add_ke(&b, sa->suite.ke, pub, ke->public_len);
   tcpsec_ike_builder_add_nonce(&b, sa->nr, sa->nr_len);
+  tcpsec_ike_auth_add_certreq(sa, &b);
   /* NAT detection only when the initiator does it too. */
   if (tcpsec_ike_msg_find_notify(msg, TCPSEC_IKE_N_NAT_DETECTION_SOURCE_IP))
     rv = add_nat_notifies(sa, &b, sa->spi_r);
-  add_capability_notifies(&b);
+  add_capability_notifies(sa, &b);
   if (rv == 0) {
     tcpsec_buf_reset(&sa->init_response);
     rv = tcpsec_ike_builder_finish(&b, NULL, &sa->init_response);
@@ -372,6 +377,9 @@ int tcpsec_ike_init_respond(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   nonce_p = tcpsec_ike_msg_find(msg, TCPSEC_IKE_PT_NONCE, 0);
   if (sa_p == NULL || ke_p == NULL || nonce_p == NULL)
     return TCPSEC_ERR_INVALID_SYNTAX;
+  rv = tcpsec_ike_auth_check_clock(sa);
+  if (rv != 0)
+    return rv;
 
   /* Proposal, then the group of KEi (section 1.2). */
   index = tcpsec_ike_select_ike(&sa->cfg, &sa_p->u.sa, ke_p->u.ke.group,
@@ -409,6 +417,7 @@ int tcpsec_ike_init_respond(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
   if (rv != 0)
     return rv;
   detect_nat(sa, msg, msg->header.spi_r);
+  tcpsec_ike_auth_take_hash_notify(sa, msg);
 
   rv = build_init_response(sa, msg, sa_p->u.sa.proposals[index].number);
   if (rv == 0)

@@ -117,6 +117,7 @@ void tcpsec_ike_sa_free(tcpsec_ike_sa *sa) {
   tcpsec_ike_create_clear(sa);
   tcpsec_ike_gens_free(sa);
   tcpsec_free(sa->ctx, sa->children);
+  tcpsec_ike_auth_state_clear(sa);
   tcpsec_ike_config_clear(sa->ctx, &sa->cfg);
   tcpsec_free_secret(sa->ctx, sa, sizeof(*sa));
 }

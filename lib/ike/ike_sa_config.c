@@ -1,6 +1,7 @@
 /*
  * IKE SA configuration: defaults, validation, and the deep copy an IKE SA
- * keeps (identities, PSK, parsed proposal strings, traffic selectors).
+ * keeps (identities, PSK, parsed proposal strings, traffic selectors, and
+ * through auth_sig.c the certificates, private key and trust anchors).
  */
 #include "ike/ike_sa.h"
 
@@ -36,6 +37,8 @@ void tcpsec_ike_config_default(tcpsec_ike_config *cfg) {
   cfg->rekey = 1;
   cfg->rekey_jitter_percent = 10;
   cfg->rekey_grace_ms = 30000;
+  cfg->send_certreq = 1;
+  cfg->rsa_pss = 1;
 }
 
 static int config_error(tcpsec_ctx *ctx, const char *problem) {
@@ -149,8 +152,6 @@ static int load_ts(tcpsec_ctx *ctx, const tcpsec_ike_traffic_selector *in,
 }
 
 static int load_numbers(tcpsec_ctx *ctx, const tcpsec_ike_config *p) {
-  if (p->auth_method != TCPSEC_IKE_AUTH_PSK)
-    return config_error(ctx, "authentication method is not PSK (2)");
   if (p->transport != TCPSEC_IKE_TRANSPORT_UDP &&
       p->transport != TCPSEC_IKE_TRANSPORT_TCP)
     return config_error(ctx, "transport is neither UDP (0) nor TCP (1)");
@@ -176,6 +177,12 @@ static int load_numbers(tcpsec_ctx *ctx, const tcpsec_ike_config *p) {
   return 0;
 }
 
+/* A PSK is needed when either end authenticates with it. */
+static int uses_psk(const ike_config *cfg) {
+  return cfg->auth.local_method == TCPSEC_IKE_AUTH_PSK ||
+         cfg->auth.remote_method == TCPSEC_IKE_AUTH_PSK;
+}
+
 int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
                            ike_config *cfg) {
   const uint8_t *extra = (const uint8_t *)in;
@@ -197,7 +204,9 @@ int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
     rv = load_id(ctx, &in->local_id, cfg->local_id, 1, &cfg->pub.local_id);
   if (rv == 0)
     rv = load_id(ctx, &in->remote_id, cfg->remote_id, 0, &cfg->pub.remote_id);
-  if (rv == 0 && (in->psk == NULL || in->psk_len == 0))
+  if (rv == 0)
+    rv = tcpsec_ike_auth_cfg_load(ctx, &cfg->pub, &cfg->auth);
+  if (rv == 0 && uses_psk(cfg) && (in->psk == NULL || in->psk_len == 0))
     rv = config_error(ctx, "pre-shared key missing");
   if (rv == 0)
     rv = load_proposals(ctx, cfg->pub.ike_proposals, TCPSEC_PROPOSAL_IKE,
@@ -216,13 +225,26 @@ int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
   if (rv != 0)
     goto fail;
 
-  cfg->psk = tcpsec_malloc(ctx, in->psk_len);
-  if (cfg->psk == NULL) {
-    rv = TCPSEC_ERR_NO_MEMORY;
-    goto fail;
+  /* Secrets that neither direction uses are not kept. */
+  cfg->pub.psk = NULL;
+  cfg->pub.psk_len = 0;
+  if (uses_psk(cfg)) {
+    cfg->psk = tcpsec_malloc(ctx, in->psk_len);
+    if (cfg->psk == NULL) {
+      rv = TCPSEC_ERR_NO_MEMORY;
+      goto fail;
+    }
+    memcpy(cfg->psk, in->psk, in->psk_len);
+    cfg->pub.psk = cfg->psk;
+    cfg->pub.psk_len = in->psk_len;
   }
-  memcpy(cfg->psk, in->psk, in->psk_len);
-  cfg->pub.psk = cfg->psk;
+  /* Parsed into cfg->auth; the caller's buffers are not referenced. */
+  cfg->pub.cert_chain = NULL;
+  cfg->pub.cert_chain_len = 0;
+  cfg->pub.private_key = NULL;
+  cfg->pub.private_key_len = 0;
+  cfg->pub.trust_anchors = NULL;
+  cfg->pub.trust_anchors_len = 0;
   cfg->pub.ike_proposals = NULL;
   cfg->pub.esp_proposals = NULL;
   cfg->pub.local_ts = cfg->local_ts;
@@ -239,5 +261,6 @@ fail:
 void tcpsec_ike_config_clear(tcpsec_ctx *ctx, ike_config *cfg) {
   if (cfg->psk != NULL)
     tcpsec_free_secret(ctx, cfg->psk, cfg->pub.psk_len);
+  tcpsec_ike_auth_cfg_clear(ctx, &cfg->auth);
   tcpsec_zeroize(cfg, sizeof(*cfg));
 }
