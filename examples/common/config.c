@@ -467,6 +467,46 @@ static int do_statement(struct config_parser *parser, struct walk *walk,
 
 /* ---- whole file ------------------------------------------------------- */
 
+/* The soft lifetimes of a tcpsec tunnel entry must end before the hard
+ * ones of its phase 1 and phase 2 entries, or the library rejects the
+ * tunnel when the program starts. */
+static int check_rekey_times(struct config_parser *parser,
+                             const struct config_tunnel *tunnel,
+                             const struct config_phase1 *p1) {
+  const struct config *cfg = parser->cfg;
+  size_t i;
+
+  if (tunnel->ike_rekey_s != 0 && tunnel->ike_rekey_s >= p1->keylife_s)
+    return config_fail(parser, tunnel->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": ike-rekey %u s is not below the "
+                       "phase1-interface keylife of %u s",
+                       tunnel->name, (unsigned)tunnel->ike_rekey_s,
+                       (unsigned)p1->keylife_s);
+  for (i = 0; i < cfg->phase2_count; i++) {
+    const struct config_phase2 *p2 = &cfg->phase2[i];
+
+    if (strcmp(p2->phase1name, tunnel->name) != 0)
+      continue;
+    if (tunnel->child_rekey_s != 0 &&
+        p2->keylife_type != CONFIG_KEYLIFE_KBS &&
+        tunnel->child_rekey_s >= p2->keylife_s)
+      return config_fail(parser, tunnel->line, TCPSEC_ERR_CONFIG,
+                         "edit \"%s\": child-rekey %u s is not below the "
+                         "keylifeseconds of %u s of phase2-interface \"%s\"",
+                         tunnel->name, (unsigned)tunnel->child_rekey_s,
+                         (unsigned)p2->keylife_s, p2->name);
+    if (tunnel->child_rekey_kbs != 0 &&
+        p2->keylife_type != CONFIG_KEYLIFE_SECONDS &&
+        tunnel->child_rekey_kbs >= p2->keylife_kbs)
+      return config_fail(parser, tunnel->line, TCPSEC_ERR_CONFIG,
+                         "edit \"%s\": child-rekey-kbs %u is not below the "
+                         "keylifekbs of %u of phase2-interface \"%s\"",
+                         tunnel->name, (unsigned)tunnel->child_rekey_kbs,
+                         (unsigned)p2->keylife_kbs, p2->name);
+  }
+  return 0;
+}
+
 static int check_references(struct config_parser *parser) {
   struct config *cfg = parser->cfg;
   size_t i;
@@ -482,12 +522,17 @@ static int check_references(struct config_parser *parser) {
   }
   for (i = 0; i < cfg->tunnel_count; i++) {
     const struct config_tunnel *tunnel = &cfg->tunnel[i];
+    const struct config_phase1 *p1 = config_find_phase1(cfg, tunnel->name);
+    int rc;
 
-    if (config_find_phase1(cfg, tunnel->name) == NULL)
+    if (p1 == NULL)
       return config_fail(parser, tunnel->line, TCPSEC_ERR_CONFIG,
                          "edit \"%s\": a tcpsec tunnel needs a "
                          "phase1-interface entry of the same name",
                          tunnel->name);
+    rc = check_rekey_times(parser, tunnel, p1);
+    if (rc != 0)
+      return rc;
   }
   for (i = 0; i < cfg->phase1_count; i++) {
     const struct config_phase1 *p1 = &cfg->phase1[i];

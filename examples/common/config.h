@@ -83,6 +83,13 @@ enum config_segment_sequence {
   CONFIG_SEGMENT_AHEAD = 1   /* half the space ahead: needs a liberal NAT */
 };
 
+/* Limits that end a Child SA (FortiOS phase 2 `keylife-type`). */
+enum config_keylife_type {
+  CONFIG_KEYLIFE_SECONDS = 0, /* keylifeseconds only */
+  CONFIG_KEYLIFE_KBS = 1,     /* keylifekbs only */
+  CONFIG_KEYLIFE_BOTH = 2     /* whichever is reached first */
+};
+
 /* Proposal strings as written ("aes128-sha256"); the library parses them. */
 struct config_proposals {
   char text[CONFIG_PROPOSALS_MAX][CONFIG_PROPOSAL_TEXT_MAX + 1];
@@ -131,6 +138,7 @@ struct config_phase1 {
   uint32_t dpd_retry_interval_s;
   uint32_t dpd_retry_count;
   uint32_t keylife_s;
+  int rekey; /* 1: rekey the IKE SA and Child SAs before they expire */
   char localid[CONFIG_ID_MAX + 1]; /* "" = the local address */
   char peerid[CONFIG_ID_MAX + 1];  /* "" = any */
   enum config_nat_traversal nat_traversal;
@@ -147,7 +155,9 @@ struct config_phase2 {
   int pfs;
   struct net_prefix src_subnet; /* local traffic selector */
   struct net_prefix dst_subnet; /* remote traffic selector */
-  uint32_t keylife_s;
+  enum config_keylife_type keylife_type;
+  uint32_t keylife_s;   /* Child SA lifetime in seconds */
+  uint32_t keylife_kbs; /* Child SA lifetime in kilobytes (1024 bytes) */
   int replay;
 };
 
@@ -162,6 +172,14 @@ struct config_tunnel {
   uint32_t mtu;
   enum config_segment_sequence segment_sequence;
   uint32_t tcp_keepalive_s; /* 0 = off */
+  /* Soft lifetimes: rekey this long after creation, or after this much
+   * traffic; 0 = 90 % of the phase 1 keylife or the phase 2 keylife. */
+  uint32_t ike_rekey_s;
+  uint32_t child_rekey_s;
+  uint32_t child_rekey_kbs;
+  uint32_t rekey_jitter_percent; /* random part taken off soft lifetimes */
+  uint32_t rekey_grace_s;        /* peer-replaced pairs kept at most this */
+  uint32_t tcp_reconnect_max_s;  /* ceiling of the TCP reconnect backoff */
 };
 
 /* Message about a line that was accepted but has no effect. */

@@ -22,6 +22,7 @@ _Static_assert(sizeof(enum config_dpd) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_nat_traversal) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_segment_sequence) == sizeof(int),
                "enum size");
+_Static_assert(sizeof(enum config_keylife_type) == sizeof(int), "enum size");
 
 enum value_kind {
   VALUE_CHOICE,     /* one word from a list; int field */
@@ -131,6 +132,12 @@ static const struct choice log_levels[] = {
   {"debug", TCPSEC_LOG_DEBUG, NULL, 0},
   {NULL, 0, NULL, 0}};
 
+static const struct choice keylife_types[] = {
+  {"seconds", CONFIG_KEYLIFE_SECONDS, NULL, 0},
+  {"kbs", CONFIG_KEYLIFE_KBS, NULL, 0},
+  {"both", CONFIG_KEYLIFE_BOTH, NULL, 0},
+  {NULL, 0, NULL, 0}};
+
 static const struct choice segment_sequences[] = {
   {"behind", CONFIG_SEGMENT_BEHIND, NULL, 0},
   {"ahead", CONFIG_SEGMENT_AHEAD, NULL, 0},
@@ -168,6 +175,7 @@ static const struct keyword phase1_keywords[] = {
    NULL},
   {"dpd-retrycount", VALUE_UINT32, P1(dpd_retry_count), 0, 10, 0, NULL},
   {"keylife", VALUE_UINT32, P1(keylife_s), 120, 172800, 0, NULL},
+  {"rekey", VALUE_CHOICE, P1(rekey), 0, 0, 0, enable_disable},
   {"localid", VALUE_TEXT, P1(localid), 0, 0, 0, NULL},
   {"peerid", VALUE_TEXT, P1(peerid), 0, 0, 0, NULL},
   {"nattraversal", VALUE_CHOICE, P1(nat_traversal), 0, 0, 0, nat_modes},
@@ -201,7 +209,6 @@ static const struct keyword phase1_keywords[] = {
   IGNORED("npu-offload"),
   IGNORED("priority"),
   IGNORED("reauth"),
-  IGNORED("rekey"),
   IGNORED("send-cert-chain"),
   IGNORED("tunnel-search"),
   IGNORED("wizard-type"),
@@ -218,6 +225,8 @@ static const struct keyword phase2_keywords[] = {
   {"src-subnet6", VALUE_SUBNET, P2(src_subnet), 0, 0, FAMILY_IPV6_ONLY, NULL},
   {"dst-subnet6", VALUE_SUBNET, P2(dst_subnet), 0, 0, FAMILY_IPV6_ONLY, NULL},
   {"keylifeseconds", VALUE_UINT32, P2(keylife_s), 120, 172800, 0, NULL},
+  {"keylifekbs", VALUE_UINT32, P2(keylife_kbs), 5120, UINT32_MAX, 0, NULL},
+  {"keylife-type", VALUE_CHOICE, P2(keylife_type), 0, 0, 0, keylife_types},
   {"replay", VALUE_CHOICE, P2(replay), 0, 0, 0, enable_disable},
   IGNORED("add-route"),
   IGNORED("auto-discovery-forwarder"),
@@ -230,8 +239,6 @@ static const struct keyword phase2_keywords[] = {
   IGNORED("encapsulation"),
   IGNORED("initiator-ts-narrow"),
   IGNORED("keepalive"),
-  IGNORED("keylife-type"),
-  IGNORED("keylifekbs"),
   IGNORED("l2tp"),
   IGNORED("protocol"),
   IGNORED("route-overlap"),
@@ -264,6 +271,14 @@ static const struct keyword tunnel_keywords[] = {
   {"segment-sequence", VALUE_CHOICE, TUN(segment_sequence), 0, 0, 0,
    segment_sequences},
   {"tcp-keepalive", VALUE_UINT32, TUN(tcp_keepalive_s), 0, 7200, 0, NULL},
+  {"ike-rekey", VALUE_UINT32, TUN(ike_rekey_s), 0, 172800, 0, NULL},
+  {"child-rekey", VALUE_UINT32, TUN(child_rekey_s), 0, 172800, 0, NULL},
+  {"child-rekey-kbs", VALUE_UINT32, TUN(child_rekey_kbs), 0, UINT32_MAX, 0,
+   NULL},
+  {"rekey-jitter", VALUE_UINT32, TUN(rekey_jitter_percent), 0, 50, 0, NULL},
+  {"rekey-grace", VALUE_UINT32, TUN(rekey_grace_s), 1, 3600, 0, NULL},
+  {"tcp-reconnect-max", VALUE_UINT32, TUN(tcp_reconnect_max_s), 1, 3600, 0,
+   NULL},
   {NULL, VALUE_IGNORED, NO_FIELD, 0, 0, 0, 0, NULL}};
 
 /* ---- defaults --------------------------------------------------------- */
@@ -308,6 +323,7 @@ void config_phase1_default(struct config_phase1 *entry) {
   entry->dpd_retry_interval_s = 20;
   entry->dpd_retry_count = 3;
   entry->keylife_s = 86400;
+  entry->rekey = 1;
   entry->nat_traversal = CONFIG_NAT_TRAVERSAL_ENABLE;
   entry->keepalive_s = 10;
 }
@@ -320,7 +336,9 @@ void config_phase2_default(struct config_phase2 *entry) {
   entry->pfs = 1;
   set_any_ipv4(&entry->src_subnet);
   set_any_ipv4(&entry->dst_subnet);
+  entry->keylife_type = CONFIG_KEYLIFE_SECONDS;
   entry->keylife_s = 43200;
+  entry->keylife_kbs = 5120;
   entry->replay = 1;
 }
 
@@ -328,6 +346,9 @@ void config_tunnel_default(struct config_tunnel *entry) {
   memset(entry, 0, sizeof(*entry));
   entry->mtu = 1400;
   entry->segment_sequence = CONFIG_SEGMENT_BEHIND;
+  entry->rekey_jitter_percent = 10;
+  entry->rekey_grace_s = 30;
+  entry->tcp_reconnect_max_s = 30;
 }
 
 const char *config_transport_name(enum config_transport transport) {

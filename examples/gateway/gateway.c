@@ -71,6 +71,31 @@ static const struct config_phase2 *phase2_of(const struct config *cfg,
   return NULL;
 }
 
+/* Hard lifetimes from phase 1 and 2 (FortiOS keylife, keylifeseconds,
+ * keylifekbs with keylife-type), soft ones from the tcpsec tunnel entry. */
+static void set_lifetimes(const struct config_phase1 *p1,
+                          const struct config_phase2 *p2,
+                          const struct config_tunnel *tb,
+                          tcpsec_gw_tunnel_config *t) {
+  if (p1->keylife_s > 0)
+    t->ike_lifetime_ms = (uint64_t)p1->keylife_s * 1000u;
+  t->child_lifetime_ms = p2->keylife_type == CONFIG_KEYLIFE_KBS
+                             ? 0
+                             : (uint64_t)p2->keylife_s * 1000u;
+  t->child_lifetime_bytes = p2->keylife_type == CONFIG_KEYLIFE_SECONDS
+                                ? 0
+                                : (uint64_t)p2->keylife_kbs * 1024u;
+  t->rekey = (uint8_t)p1->rekey;
+  if (tb == NULL)
+    return;
+  t->ike_rekey_ms = (uint64_t)tb->ike_rekey_s * 1000u;
+  t->child_rekey_ms = (uint64_t)tb->child_rekey_s * 1000u;
+  t->child_rekey_bytes = (uint64_t)tb->child_rekey_kbs * 1024u;
+  t->rekey_jitter_percent = (uint8_t)tb->rekey_jitter_percent;
+  t->rekey_grace_ms = tb->rekey_grace_s * 1000u;
+  t->tcp_reconnect_max_ms = tb->tcp_reconnect_max_s * 1000u;
+}
+
 static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
   const struct config_phase2 *p2 = phase2_of(&app->cfg, p1->name);
   const struct config_tunnel *tb = config_find_tunnel(&app->cfg, p1->name);
@@ -140,10 +165,7 @@ static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
                               : TCPSEC_SEGMENT_BEHIND;
   t.tcp_port = app->cfg.system.ike_tcp_port;
   t.auto_transport_threshold_ms = p1->auto_transport_threshold_s * 1000u;
-  if (p1->keylife_s > 0)
-    t.ike_lifetime_ms = (uint64_t)p1->keylife_s * 1000u;
-  if (p2->keylife_s > 0)
-    t.child_lifetime_ms = (uint64_t)p2->keylife_s * 1000u;
+  set_lifetimes(p1, p2, tb, &t);
   t.dpd_interval_ms = p1->dpd == CONFIG_DPD_DISABLE
                           ? 0
                           : p1->dpd_retry_interval_s * 1000u;

@@ -104,9 +104,9 @@ static void gateway_list(struct app *app, struct platform_text *t,
     if (s.transport == TCPSEC_GW_ON_TCP ||
         s.transport == TCPSEC_GW_ON_TCP_SEGMENTS)
       platform_text_printf(t,
-                           "tcp: connections=%u rx_frames=%llu "
+                           "tcp: connections=%u failed=%u rx_frames=%llu "
                            "tx_frames=%llu drops=%llu\n",
-                           s.tcp_connections,
+                           s.tcp_connections, s.tcp_connect_failures,
                            (unsigned long long)s.tcp_frames_in,
                            (unsigned long long)s.tcp_frames_out,
                            (unsigned long long)s.drops);
@@ -133,9 +133,18 @@ static void gateway_list(struct app *app, struct platform_text *t,
     else
       platform_text_printf(t, "  status: %s\n", state_name(s.state));
     platform_text_printf(t, "  proposal: %s\n", s.proposal);
+    /* As FortiOS: the lifetime, then the seconds left before the rekey. */
     platform_text_printf(t, "  lifetime/rekey: %llu/%llu\n",
                          (unsigned long long)(s.lifetime_ms / 1000),
+                         (unsigned long long)(s.rekey_in_ms / 1000));
+    platform_text_printf(t, "  expires in: %llus\n",
                          (unsigned long long)(s.expires_in_ms / 1000));
+    platform_text_printf(t, "  rekeys: ike=%llu child=%llu collisions=%llu "
+                            "refused=%llu\n",
+                         (unsigned long long)s.ike_rekeys,
+                         (unsigned long long)s.child_rekeys,
+                         (unsigned long long)s.rekey_collisions,
+                         (unsigned long long)s.create_child_refused);
     platform_text_printf(t, "  DPD interval: %us, messages in/out/retransmit: "
                             "%llu/%llu/%llu\n\n",
                          s.dpd_interval_ms / 1000,
@@ -208,11 +217,14 @@ static void tunnel_list(struct app *app, struct platform_text *t,
       selector_text("src", &c.local_ts, t);
       selector_text("dst", &c.remote_ts, t);
       platform_text_printf(t,
-                           "  SA: mtu=%u expire=%llu/%llus replaywin=%u "
-                           "seqno=%llx\n",
+                           "  SA: mtu=%u expire=%llu/%llus rekey=%llus "
+                           "replaywin=%u seqno=%llx pfs=%u%s\n",
                            c.mtu, (unsigned long long)(c.expires_in_ms / 1000),
                            (unsigned long long)(c.lifetime_ms / 1000),
-                           c.replay_window, (unsigned long long)c.seq_out);
+                           (unsigned long long)(c.rekey_in_ms / 1000),
+                           c.replay_window, (unsigned long long)c.seq_out,
+                           (unsigned)c.pfs_group,
+                           c.replaced ? " replaced" : "");
       platform_text_printf(t, "  dec: spi=%08x esp=%s pkts/bytes=%llu/%llu "
                               "errors=%llu\n",
                            (unsigned)c.spi_in, c.proposal,

@@ -160,13 +160,14 @@ typedef struct tcpsec_gw_tunnel_config {
   uint32_t retransmit_limit;
   /** Anti-replay window in packets; 0 disables; default 2048. */
   uint32_t replay_window;
-  /** UDP NAT keepalive interval on port 4500 in milliseconds: a side that
+  /** UDP NAT keepalive interval on port 4500 in milliseconds. A side that
    *  is behind a NAT sends a keepalive when it sent nothing else to the
-   *  peer for this long (RFC 3948 section 4); 0 disables; default 20000. */
+   *  peer for this long (RFC 3948 section 4). 0 disables; default 20000. */
   uint32_t nat_keepalive_ms;
-  /** Static tunnels on TCP: first delay before reconnecting after the TCP
-   *  connection was lost or an attempt failed, in milliseconds; it doubles
-   *  after every failed attempt up to tcp_reconnect_max_ms. Default 1000. */
+  /** Static tunnels on TCP: first delay in milliseconds before
+   *  reconnecting after the TCP connection was lost or an attempt failed.
+   *  It doubles after every failed attempt up to tcp_reconnect_max_ms.
+   *  Default 1000. */
   uint32_t tcp_reconnect_ms;
   /** Non-zero: clamp the MSS option of inner TCP SYNs to fit the tunnel
    *  MTU (FortiOS tcp-mss); default 1. */
@@ -175,11 +176,11 @@ typedef struct tcpsec_gw_tunnel_config {
    *  1500. */
   uint16_t outer_mtu;
   /** Non-zero (default): start rekeys of the IKE SA and its Child SAs when
-   *  their soft lifetimes run out (FortiOS phase 1 `rekey`); 0: let them
-   *  expire and only answer the peer's rekeys. */
+   *  their soft lifetimes run out (FortiOS phase 1 `rekey`). 0: let them
+   *  expire, and only respond to the peer's rekeys. */
   uint8_t rekey;
   /** Maximum random jitter subtracted from each soft lifetime, in percent
-   *  of it, so that SAs created together do not rekey together; default
+   *  of it, so that SAs created together do not rekey together. Default
    *  10, at most 50. */
   uint8_t rekey_jitter_percent;
   /** Soft lifetime of the IKE SA in milliseconds: it is rekeyed this long
@@ -544,8 +545,9 @@ TCPSEC_API int tcpsec_gw_tcp_input(tcpsec_gw *gw, tcpsec_gw_conn conn,
 /**
  * \brief Report that a TCP connection was closed or reset by the peer, or
  *        that an outbound attempt failed. The handle is invalid afterwards.
- *        The IKE and Child SAs that used it survive; a static tunnel
- *        reconnects after tcp_reconnect_ms.
+ *        The IKE and Child SAs that used it survive. A static tunnel
+ *        reconnects after tcp_reconnect_ms, a delay that doubles after
+ *        every failed attempt up to tcp_reconnect_max_ms.
  * \param gw     Gateway.
  * \param conn   Connection handle.
  * \param now_ms Current monotonic time in milliseconds.
@@ -775,8 +777,8 @@ typedef struct tcpsec_gw_child_status {
   /** Key exchange group of the exchange that created the pair (perfect
    *  forward secrecy); 0 for none. */
   uint16_t pfs_group;
-  /** Non-zero when a newer pair took over the outbound traffic and this
-   *  one only receives until its Delete exchange is over. */
+  /** Non-zero when a rekey created a newer pair to replace this one; it
+   *  stays until its Delete exchange is over. */
   uint8_t replaced;
 } tcpsec_gw_child_status;
 

@@ -4,7 +4,8 @@
  * Every public entry point goes through gw_entry() and gw_exit(). The pair
  * rejects calls from inside a callback. On the way out it frees the IKE SAs
  * and instances that failed or were deleted while callbacks ran, because
- * they cannot be freed from inside their own callbacks.
+ * they cannot be freed from inside their own callbacks, and re-files the
+ * deadlines of the instances the call touched (gw_timer.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,10 @@ void tcpsec_gw_tunnel_config_default(tcpsec_gw_tunnel_config *cfg) {
   cfg->tcp_reconnect_ms = 1000;
   cfg->clamp_mss = 1;
   cfg->outer_mtu = 1500;
+  cfg->rekey = 1;
+  cfg->rekey_jitter_percent = 10;
+  cfg->rekey_grace_ms = 30000;
+  cfg->tcp_reconnect_max_ms = 30000;
 }
 
 void tcpsec_gw_callbacks_default(tcpsec_gw_callbacks *cb) {
@@ -97,6 +102,9 @@ int tcpsec_gw_new(tcpsec_ctx *ctx, const tcpsec_gw_config *cfg,
     rv = TCPSEC_ERR_NO_MEMORY;
     goto fail;
   }
+  rv = gw_ike_map_init(gw);
+  if (rv != 0)
+    goto fail;
   rv = tcpsec_sad_new(ctx, NULL, &gw->sad);
   if (rv != 0)
     goto fail;
@@ -139,8 +147,10 @@ void tcpsec_gw_free(tcpsec_gw *gw) {
     tunnel_free(gw->ctx, gw->tunnels[i]);
   tcpsec_free(gw->ctx, gw->tunnels);
   tcpsec_free(gw->ctx, gw->peers);
+  tcpsec_free(gw->ctx, gw->timers);
   tcpsec_free(gw->ctx, gw->conns);
   tcpsec_free(gw->ctx, gw->spi_map);
+  tcpsec_free(gw->ctx, gw->ike_map);
   tcpsec_ike_responder_free(gw->responder);
   tcpsec_sad_free(gw->sad);
   tcpsec_free_secret(gw->ctx, gw->scratch, GW_SCRATCH_LEN);
@@ -158,6 +168,26 @@ static char *dup_string(tcpsec_ctx *ctx, const char *s) {
   if (d != NULL)
     memcpy(d, s, n);
   return d;
+}
+
+/* Soft lifetimes must end before the hard ones, as the IKE layer
+ * requires; checking here names the tunnel when it is added. */
+static const char *tunnel_check_lifetimes(const tcpsec_gw_tunnel_config *c) {
+  if (c->rekey_jitter_percent > 50)
+    return "the rekey jitter must be at most 50 percent";
+  if (c->ike_rekey_ms != 0 && c->ike_lifetime_ms != 0 &&
+      c->ike_rekey_ms >= c->ike_lifetime_ms)
+    return "the IKE SA rekey time must be below its lifetime";
+  if (c->child_rekey_ms != 0 && c->child_lifetime_ms != 0 &&
+      c->child_rekey_ms >= c->child_lifetime_ms)
+    return "the Child SA rekey time must be below its lifetime";
+  if (c->child_rekey_bytes != 0 && c->child_lifetime_bytes != 0 &&
+      c->child_rekey_bytes >= c->child_lifetime_bytes)
+    return "the Child SA rekey byte count must be below its lifetime";
+  if (c->child_rekey_packets != 0 && c->child_lifetime_packets != 0 &&
+      c->child_rekey_packets >= c->child_lifetime_packets)
+    return "the Child SA rekey packet count must be below its lifetime";
+  return NULL;
 }
 
 static int tunnel_check(struct tcpsec_gw *gw,
@@ -194,6 +224,12 @@ static int tunnel_check(struct tcpsec_gw *gw,
     problem = "replay window too large";
   else if (c->tcp_port == 0)
     problem = "the TCP port must not be 0";
+  else if (c->tcp_reconnect_ms == 0 ||
+           c->tcp_reconnect_max_ms < c->tcp_reconnect_ms)
+    problem = "the TCP reconnect delay must be at least 1 ms and not above "
+              "its maximum";
+  else
+    problem = tunnel_check_lifetimes(c);
   if (problem == NULL)
     return 0;
   tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw", "tunnel \"%s\": %s",
@@ -335,7 +371,7 @@ int gw_entry(struct tcpsec_gw *gw, uint64_t now_ms) {
   return 0;
 }
 
-void gw_exit(struct tcpsec_gw *gw) { gw_peer_reap(gw, gw->now_ms); }
+void gw_exit(struct tcpsec_gw *gw) { gw_timer_flush(gw); }
 
 void gw_event(struct tcpsec_gw *gw, struct gw_peer *peer, int type,
               int reason, uint32_t spi_in, uint32_t spi_out) {
@@ -363,30 +399,22 @@ int tcpsec_gw_start(tcpsec_gw *gw, uint64_t now_ms) {
   if (rv != 0)
     return rv;
   gw->shutting_down = 0;
-  for (i = 0; i < gw->tunnel_count; i++) {
+  for (i = 0; i < gw->tunnel_count && rv == 0; i++) {
     struct gw_tunnel *t = gw->tunnels[i];
-    struct gw_peer *peer = NULL;
-    size_t j;
+    struct gw_peer *peer = t->static_peer;
 
     if (t->cfg.type != TCPSEC_GW_STATIC)
       continue;
-    for (j = 0; j < gw->peer_count; j++)
-      if (gw->peers[j]->tunnel == t)
-        peer = gw->peers[j];
-    if (peer == NULL) {
+    if (peer == NULL)
       peer = gw_peer_new(gw, t, now_ms);
-      if (peer == NULL) {
-        rv = TCPSEC_ERR_NO_MEMORY;
-        break;
-      }
+    if (peer == NULL) {
+      rv = TCPSEC_ERR_NO_MEMORY;
+      break;
     }
+    peer->shutting_down = 0;
     if (peer->ike == NULL && peer->retry_at == UINT64_MAX)
       peer->retry_at = now_ms;
-  }
-  gw_peer_reap(gw, now_ms);
-  if (rv == 0) {
-    for (i = 0; i < gw->peer_count; i++)
-      gw_peer_timeout(gw->peers[i], now_ms);
+    gw_peer_timeout(peer, now_ms);
   }
   gw_exit(gw);
   return rv;
@@ -401,10 +429,12 @@ int tcpsec_gw_shutdown(tcpsec_gw *gw, uint64_t now_ms) {
   gw->shutting_down = 1;
   for (i = 0; i < gw->peer_count; i++) {
     struct gw_peer *p = gw->peers[i];
+    gw_peer_touch(p);
     p->shutting_down = 1;
     p->retry_at = UINT64_MAX;
     p->reconnect_at = UINT64_MAX;
     p->fallback_at = UINT64_MAX;
+    p->recreate_at = UINT64_MAX;
     if (p->ike != NULL &&
         tcpsec_ike_sa_state(p->ike) == TCPSEC_IKE_SA_ESTABLISHED)
       (void)tcpsec_ike_sa_delete(p->ike, now_ms);
@@ -414,30 +444,24 @@ int tcpsec_gw_shutdown(tcpsec_gw *gw, uint64_t now_ms) {
 }
 
 uint64_t tcpsec_gw_next_timeout(const tcpsec_gw *gw) {
-  uint64_t next = UINT64_MAX;
-  size_t i;
-
-  if (gw == NULL)
+  if (gw == NULL || gw->timer_count == 0)
     return UINT64_MAX;
-  for (i = 0; i < gw->peer_count; i++) {
-    uint64_t t = gw_peer_next_timeout(gw->peers[i]);
-    if (t < next)
-      next = t;
-  }
-  return next;
+  return gw->timers[0]->timer_at;
 }
 
-/* NOTE: timers are found by scanning every instance, so a call costs
- * O(number of instances). A hub with many thousands of peers needs a timer
- * heap here. */
 int tcpsec_gw_handle_timeout(tcpsec_gw *gw, uint64_t now_ms) {
-  size_t i;
+  struct gw_peer *due, *next;
   int rv = gw_entry(gw, now_ms);
 
   if (rv != 0)
     return rv;
-  for (i = 0; i < gw->peer_count; i++)
-    gw_peer_timeout(gw->peers[i], now_ms);
+  /* Take the due instances out first: each runs once per call, even when
+   * its new deadline is again at or before now_ms. */
+  for (due = gw_timer_take_due(gw, now_ms); due != NULL; due = next) {
+    next = due->due_next;
+    due->due_next = NULL;
+    gw_peer_timeout(due, now_ms);
+  }
   gw_exit(gw);
   return 0;
 }

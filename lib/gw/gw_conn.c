@@ -9,6 +9,12 @@
  *   authenticated message it sends its own requests and ESP there too
  *   (sections 6.2 and 6.3).
  * - Closing a connection does not delete any SA (section 6.1).
+ *
+ * A static tunnel whose connection attempts fail retries with exponential
+ * backoff: tcp_reconnect_ms, doubling after every failure up to
+ * tcp_reconnect_max_ms, each delay shortened by a random part of up to a
+ * fifth so that spokes cut off together do not return together. The delay
+ * starts over once a connection carries an IKE message the IKE SA accepts.
  */
 #include <string.h>
 
@@ -71,6 +77,40 @@ void gw_conn_release(struct tcpsec_gw *gw, struct gw_conn *c, int close) {
   memset(c, 0, sizeof(*c));
 }
 
+/* Jitter: the delay minus a random part of up to a fifth of it. */
+static uint64_t backoff_jitter(struct tcpsec_gw *gw, uint64_t delay) {
+  uint8_t b[4];
+
+  if (delay < 5 || tcpsec_random(gw->ctx, b, sizeof(b)) != 0)
+    return delay;
+  return delay - tcpsec_load_be32(b) % (delay / 5 + 1);
+}
+
+void gw_conn_schedule_reconnect(struct gw_peer *peer, uint64_t now_ms) {
+  const tcpsec_gw_tunnel_config *t = &peer->tunnel->cfg;
+  uint64_t delay = peer->reconnect_delay_ms != 0 ? peer->reconnect_delay_ms
+                                                 : t->tcp_reconnect_ms;
+  uint64_t wait = backoff_jitter(peer->gw, delay);
+
+  gw_peer_touch(peer);
+  peer->reconnect_at = now_ms + wait;
+  peer->reconnect_delay_ms =
+      (uint32_t)TCPSEC_MIN(delay * 2, (uint64_t)t->tcp_reconnect_max_ms);
+  gw_peer_log(peer, peer->connect_failures > 0 ? TCPSEC_LOG_WARNING
+                                               : TCPSEC_LOG_INFO,
+              "reconnecting over TCP in %llu ms (%u failed attempts in a "
+              "row)",
+              (unsigned long long)wait, (unsigned)peer->connect_failures);
+}
+
+/* An outbound attempt that never connected, or a connection that closed
+ * before it carried an IKE message. */
+static void connect_failed(struct gw_peer *peer, uint64_t now_ms) {
+  peer->connect_failures++;
+  if (peer->reconnect_at == UINT64_MAX)
+    gw_conn_schedule_reconnect(peer, now_ms);
+}
+
 /* Static tunnel: ask the caller for a TCP connection to the hub. */
 int gw_conn_open(struct gw_peer *peer, uint64_t now_ms) {
   struct tcpsec_gw *gw = peer->gw;
@@ -78,17 +118,22 @@ int gw_conn_open(struct gw_peer *peer, uint64_t now_ms) {
   struct gw_conn *c;
   int rv;
 
+  gw_peer_touch(peer);
   if (gw->cb.tcp_open == NULL)
     return TCPSEC_ERR_NOT_SUPPORTED;
   c = gw_conn_alloc(gw);
   if (c == NULL) {
-    peer->reconnect_at = now_ms + peer->tunnel->cfg.tcp_reconnect_ms;
+    gw_peer_log(peer, TCPSEC_LOG_WARNING,
+                "cannot open a TCP connection: %u connections exist, the "
+                "configured maximum",
+                (unsigned)gw->cfg.max_connections);
+    connect_failed(peer, now_ms);
     return TCPSEC_ERR_LIMIT;
   }
   rv = tcpsec_stream_new(gw->ctx, TCPSEC_STREAM_ORIGINATOR, NULL, &c->stream);
   if (rv != 0) {
     gw_conn_release(gw, c, 0);
-    peer->reconnect_at = now_ms + peer->tunnel->cfg.tcp_reconnect_ms;
+    connect_failed(peer, now_ms);
     return rv;
   }
   c->outbound = 1;
@@ -102,12 +147,10 @@ int gw_conn_open(struct gw_peer *peer, uint64_t now_ms) {
   rv = gw->cb.tcp_open(gw->cb.user, c->id, &local, &peer->remote);
   gw->in_callback--;
   if (rv != 0) {
-    tcpsec_log(gw->ctx, TCPSEC_LOG_WARNING, "gw",
-               "%s: cannot open a TCP connection (callback returned %d); "
-               "retrying in %u ms", peer->name, rv,
-               (unsigned)peer->tunnel->cfg.tcp_reconnect_ms);
+    gw_peer_log(peer, TCPSEC_LOG_WARNING,
+                "cannot open a TCP connection (callback returned %d)", rv);
     gw_conn_release(gw, c, 0);
-    peer->reconnect_at = now_ms + peer->tunnel->cfg.tcp_reconnect_ms;
+    connect_failed(peer, now_ms);
     return TCPSEC_ERR_CALLBACK;
   }
   return 0;
@@ -264,6 +307,7 @@ void gw_follow_peer(struct tcpsec_gw *gw, struct gw_peer *peer,
                         struct gw_conn *conn,
                         const tcpsec_ike_endpoint *local,
                         const tcpsec_ike_endpoint *remote, uint64_t now_ms) {
+  gw_peer_touch(peer);
   if (conn != NULL) {
     if (peer->conn == conn->id)
       return;
@@ -296,6 +340,30 @@ void gw_follow_peer(struct tcpsec_gw *gw, struct gw_peer *peer,
   peer->remote = *remote;
   (void)tcpsec_ike_sa_connection_changed(peer->ike, TCPSEC_IKE_TRANSPORT_UDP,
                                          local, remote, now_ms);
+  gw_peer_arm_keepalive(peer, peer->ike, now_ms);
+}
+
+/* Find the instance a message belongs to by its initiator SPI, current
+ * or of an older generation. A message on a TCP connection whose SPI is
+ * unknown goes to the connection's instance, whose IKE SA rejects what is
+ * not its own. That route reaches the IKE SA that a simultaneous IKE SA
+ * rekey left redundant (RFC 7296 section 2.8.2), because the IKE layer
+ * does not report its SPIs.
+ * NOTE: on UDP such messages are dropped, so the Delete of a redundant IKE
+ * SA goes unanswered there and its sender gives up on it after its
+ * retransmissions. */
+static struct gw_peer *find_peer(struct tcpsec_gw *gw, struct gw_conn *conn,
+                                 const uint8_t *msg,
+                                 const tcpsec_ike_message_header *hdr) {
+  static const uint8_t zero_spi[8] = {0};
+  struct gw_peer *peer = gw_ike_map_get(gw, hdr->spi_i);
+
+  if (peer == NULL && conn != NULL && conn->peer != NULL &&
+      memcmp(msg + 8, zero_spi, 8) != 0)
+    peer = conn->peer;
+  if (peer == NULL || peer->ike == NULL || peer->ike_gone)
+    return NULL;
+  return peer;
 }
 
 int gw_ike_dispatch(struct tcpsec_gw *gw, struct gw_conn *conn,
@@ -312,7 +380,7 @@ int gw_ike_dispatch(struct tcpsec_gw *gw, struct gw_conn *conn,
     gw->drops_unknown++;
     return rv;
   }
-  peer = gw_peer_find(gw, msg);
+  peer = find_peer(gw, conn, msg, &hdr);
   if (peer == NULL) {
     if (hdr.exchange == 34 && !(hdr.flags & 0x20) &&
         memcmp(msg + 8, zero_spi, 8) == 0 && !gw->shutting_down)
@@ -326,10 +394,18 @@ int gw_ike_dispatch(struct tcpsec_gw *gw, struct gw_conn *conn,
     gw->input_local = local;
     gw->input_remote = remote;
   }
+  gw_peer_touch(peer);
   rv = tcpsec_ike_sa_input(peer->ike, msg, len, now_ms);
   gw->input_conn = NULL;
   gw->input_local = NULL;
   gw->input_remote = NULL;
+  if (rv == 0 && conn != NULL && conn->outbound && conn->peer == peer &&
+      peer->conn == conn->id) {
+    /* The connection works: the next loss starts the backoff over. */
+    conn->carried_ike = 1;
+    peer->connect_failures = 0;
+    peer->reconnect_delay_ms = 0;
+  }
   if (rv == 0 && !peer->ike_gone)
     gw_follow_peer(gw, peer, conn, local, remote, now_ms);
   return rv;
@@ -438,6 +514,7 @@ int tcpsec_gw_tcp_connected(tcpsec_gw *gw, tcpsec_gw_conn conn,
   (void)gw_conn_attach_tracker(gw, c);
   peer = c->peer;
   if (peer != NULL) {
+    gw_peer_touch(peer);
     peer->local = *local;
     peer->remote = *remote;
     peer->tcp_connections++;
@@ -478,19 +555,21 @@ static int on_stream_message(void *user, tcpsec_encap_kind kind,
 static void conn_lost(struct tcpsec_gw *gw, struct gw_conn *c, int close,
                       uint64_t now_ms) {
   struct gw_peer *peer = c->peer;
-  tcpsec_gw_conn id = c->id;
+  int failed = c->outbound && !c->carried_ike;
 
   gw_conn_release(gw, c, close);
-  if (peer == NULL || peer->conn != 0)
+  if (peer == NULL || peer->conn != 0 ||
+      peer->tunnel->cfg.type != TCPSEC_GW_STATIC || peer->shutting_down)
     return;
-  (void)id;
-  /* Without a live IKE SA the retry timer starts over, connection
-   * included; reconnecting now would bypass its delay. */
-  if (peer->ike == NULL || peer->ike_gone)
+  gw_peer_touch(peer);
+  /* A failed IKE SA's retry timer opens a connection itself; reconnecting
+   * now would bypass its delay. */
+  if ((peer->ike == NULL || peer->ike_gone) && peer->retry_at != UINT64_MAX)
     return;
-  if (peer->initiator && !peer->shutting_down &&
-      peer->reconnect_at == UINT64_MAX)
-    peer->reconnect_at = now_ms + peer->tunnel->cfg.tcp_reconnect_ms;
+  if (failed)
+    peer->connect_failures++;
+  if (peer->reconnect_at == UINT64_MAX)
+    gw_conn_schedule_reconnect(peer, now_ms);
 }
 
 int tcpsec_gw_tcp_input(tcpsec_gw *gw, tcpsec_gw_conn conn,

@@ -23,6 +23,34 @@ static void ts_to_sad(const tcpsec_ike_traffic_selector *in,
   memcpy(out->end_addr, in->end_addr, 16);
 }
 
+static struct gw_child *child_of(struct gw_peer *peer, uint32_t spi_in);
+
+/* Note an ESP lifetime event, reported from inside a seal or open of the
+ * SA. A rekey sends an IKE message through the scratch buffer, which may
+ * still hold the packet being opened, so gw_child_work() acts on the
+ * event later. */
+static void on_esp_event(void *user, tcpsec_esp_sa *sa,
+                         tcpsec_esp_event event) {
+  struct gw_peer *peer = user;
+  uint32_t spi = tcpsec_esp_sa_spi(sa);
+  int inbound = tcpsec_esp_sa_direction(sa) == TCPSEC_ESP_INBOUND;
+  size_t i;
+
+  for (i = 0; i < peer->child_count; i++) {
+    struct gw_child *ch = &peer->children[i];
+
+    if ((inbound ? ch->spi_in : ch->spi_out) != spi)
+      continue;
+    if (event == TCPSEC_ESP_EVENT_REKEY)
+      ch->soft_reached = 1;
+    else if (event == TCPSEC_ESP_EVENT_EXPIRED)
+      ch->hard_reached = 1;
+    peer->child_work = 1;
+    gw_peer_touch(peer);
+    return;
+  }
+}
+
 static int esp_sa_make(struct gw_peer *peer, const tcpsec_ike_child_sa *ch,
                        int inbound, tcpsec_esp_sa **out) {
   tcpsec_esp_sa_config c;
@@ -38,7 +66,15 @@ static int esp_sa_make(struct gw_peer *peer, const tcpsec_ike_child_sa *ch,
   c.integ_key_len = ch->integ_key_len;
   c.esn = ch->esn;
   c.replay_window = peer->tunnel->cfg.replay_window;
+  /* The IKE SA rekeys for age itself; the data plane watches the byte and
+   * packet counts and the hard limits. */
+  c.soft.bytes = ch->soft_lifetime_bytes;
+  c.soft.packets = ch->soft_lifetime_packets;
   c.hard.bytes = ch->hard_lifetime_bytes;
+  c.hard.packets = ch->hard_lifetime_packets;
+  c.hard.time_ms = ch->hard_lifetime_ms;
+  c.event = on_esp_event;
+  c.event_user = peer;
   return tcpsec_esp_sa_new(peer->gw->ctx, &c, peer->gw->now_ms, out);
 }
 
@@ -104,6 +140,12 @@ int gw_child_install(struct gw_peer *peer, const tcpsec_ike_child_sa *ch) {
   sc.remote_ts = rts;
   sc.remote_ts_count = ch->remote_ts_count;
   sc.user = peer;
+  /* A pair created in response to the peer's rekey, or made redundant by
+   * a simultaneous rekey, waits on standby. The old pair keeps sending
+   * until a packet authenticates on the new one or the old one is removed
+   * (RFC 7296 section 2.8). */
+  sc.outbound_standby = ch->outbound_deferred;
+  sc.replaces_spi = ch->replaces_spi_in;
   rv = gw_spi_map_put(peer->gw, ch->spi_in, peer);
   if (rv != 0)
     goto fail;
@@ -114,6 +156,13 @@ int gw_child_install(struct gw_peer *peer, const tcpsec_ike_child_sa *ch) {
   }
 
   log_child_keys(peer, ch);
+  if (ch->replaces_spi_in != 0) {
+    /* Make-before-break (RFC 7296 section 2.8): the old pair receives
+     * until child_sa_deleted removes it, and is not rekeyed again. */
+    struct gw_child *old = child_of(peer, ch->replaces_spi_in);
+    if (old != NULL)
+      old->replaced = 1;
+  }
   gc = &peer->children[peer->child_count++];
   memset(gc, 0, sizeof(*gc));
   gc->spi_in = ch->spi_in;
@@ -123,6 +172,9 @@ int gw_child_install(struct gw_peer *peer, const tcpsec_ike_child_sa *ch) {
   gc->integ = ch->integ;
   gc->created_ms = peer->gw->now_ms;
   gc->hard_lifetime_ms = ch->hard_lifetime_ms;
+  gc->soft_lifetime_ms = ch->soft_lifetime_ms;
+  gc->replaces_spi_in = ch->replaces_spi_in;
+  gc->pfs_group = ch->pfs_group;
   memcpy(gc->local_ts, ch->local_ts,
          ch->local_ts_count * sizeof(gc->local_ts[0]));
   memcpy(gc->remote_ts, ch->remote_ts,
@@ -135,6 +187,46 @@ fail:
   tcpsec_esp_sa_free(in);
   tcpsec_esp_sa_free(out);
   return rv;
+}
+
+void gw_child_work(struct gw_peer *peer, uint64_t now_ms) {
+  struct tcpsec_gw *gw = peer->gw;
+  size_t i;
+  int rv;
+
+  peer->child_work = 0;
+  if (peer->ike == NULL || peer->ike_gone)
+    return;
+  gw_peer_touch(peer);
+  for (i = 0; i < peer->child_count; i++) {
+    struct gw_child *ch = &peer->children[i];
+
+    if (ch->hard_reached && !ch->delete_requested) {
+      ch->delete_requested = 1;
+      rv = tcpsec_ike_sa_delete_child(peer->ike, ch->spi_in, now_ms);
+      gw_peer_log(peer, TCPSEC_LOG_NOTICE,
+                  "Child SA %08x/%08x reached its hard lifetime; %s",
+                  (unsigned)ch->spi_in, (unsigned)ch->spi_out,
+                  rv == 0 ? "deleting it" : tcpsec_strerror(rv));
+    } else if (ch->soft_reached && !ch->rekey_requested && !ch->replaced &&
+               peer->tunnel->cfg.rekey) {
+      /* Once per pair: the ESP SA reports the soft lifetime once, and
+       * its replacement has fresh counters. */
+      ch->rekey_requested = 1;
+      rv = tcpsec_ike_sa_rekey_child(peer->ike, ch->spi_in, now_ms);
+      if (rv != 0)
+        gw_peer_log(peer, TCPSEC_LOG_WARNING,
+                    "cannot rekey Child SA %08x/%08x at its soft lifetime: "
+                    "%s",
+                    (unsigned)ch->spi_in, (unsigned)ch->spi_out,
+                    tcpsec_strerror(rv));
+      else if (tcpsec_log_enabled(gw->ctx, TCPSEC_LOG_INFO))
+        gw_peer_log(peer, TCPSEC_LOG_INFO,
+                    "Child SA %08x/%08x reached its soft byte or packet "
+                    "lifetime; rekeying it",
+                    (unsigned)ch->spi_in, (unsigned)ch->spi_out);
+    }
+  }
 }
 
 void gw_child_remove(struct gw_peer *peer, uint32_t spi_in) {
@@ -188,6 +280,22 @@ static uint16_t csum_fold(uint32_t sum) {
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
   return (uint16_t)sum;
+}
+
+/* 1 for an IPv4 or IPv6 TCP segment with the SYN flag. gw_clamp_mss()
+ * checks the rest (fragments, header and option lengths). */
+static int is_tcp_syn(const uint8_t *pkt, size_t len) {
+  size_t ihl;
+
+  if (len < 20)
+    return 0;
+  if ((pkt[0] >> 4) == 4) {
+    ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    return pkt[9] == 6 && ihl >= 20 && len >= ihl + 20 &&
+           (pkt[ihl + 13] & 0x02) != 0;
+  }
+  return (pkt[0] >> 4) == 6 && len >= 60 && pkt[6] == 6 &&
+         (pkt[40 + 13] & 0x02) != 0;
 }
 
 /* Lower the MSS option of an inner TCP SYN so that the peer's segments fit
@@ -262,6 +370,7 @@ static int send_esp(struct tcpsec_gw *gw, struct gw_peer *peer, uint8_t *buf,
       peer->transport == TCPSEC_GW_ON_UDP) {
     /* Once NAT-T is active ESP goes in UDP 4500. Without a NAT it travels
      * as IP protocol 50 through the caller's esp_send. */
+    peer->last_udp_out_ms = gw->now_ms;
     gw->in_callback++;
     if (peer->transport == TCPSEC_GW_ON_UDP_NATT && gw->cb.udp_send != NULL)
       rv = gw->cb.udp_send(gw->cb.user, &peer->local, &peer->remote, esp,
@@ -311,17 +420,20 @@ static int send_esp(struct tcpsec_gw *gw, struct gw_peer *peer, uint8_t *buf,
 }
 
 /* Like an acquire: traffic without an SA makes a static tunnel that is
- * waiting to retry start negotiating now. */
+ * waiting to retry start negotiating now. The loop runs over the tunnels,
+ * of which a hub has few, not over the instances. */
 static void acquire(struct tcpsec_gw *gw, uint64_t now_ms) {
   size_t i;
 
   if (gw->shutting_down)
     return;
-  for (i = 0; i < gw->peer_count; i++) {
-    struct gw_peer *p = gw->peers[i];
-    if (p->tunnel->cfg.type == TCPSEC_GW_STATIC && p->ike == NULL &&
-        p->retry_at != UINT64_MAX && p->retry_at > now_ms)
+  for (i = 0; i < gw->tunnel_count; i++) {
+    struct gw_peer *p = gw->tunnels[i]->static_peer;
+    if (p != NULL && p->ike == NULL && p->retry_at != UINT64_MAX &&
+        p->retry_at > now_ms) {
       p->retry_at = now_ms;
+      gw_peer_touch(p);
+    }
   }
 }
 
@@ -341,8 +453,10 @@ int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
   if (rv != 0)
     return rv;
   if (headroom < TCPSEC_GW_HEADROOM || cap < headroom ||
-      cap - headroom < len || cap - headroom - len < TCPSEC_GW_TAILROOM)
+      cap - headroom < len || cap - headroom - len < TCPSEC_GW_TAILROOM) {
+    gw_exit(gw);
     return TCPSEC_ERR_BUFFER_TOO_SMALL;
+  }
   inner = buf + headroom;
 
   rv = tcpsec_sad_select(gw->sad, inner, len, &sa, &user);
@@ -350,11 +464,16 @@ int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
     gw->drops_no_policy++;
     acquire(gw, now_ms);
   }
-  if (rv != 0)
+  if (rv != 0) {
+    gw_exit(gw);
     return rv;
+  }
   peer = user;
 
-  if (peer->tunnel->cfg.clamp_mss && peer->child_count > 0)
+  /* The MTU is computed only for SYNs, the packets whose MSS is
+   * clamped. */
+  if (peer->tunnel->cfg.clamp_mss && peer->child_count > 0 &&
+      is_tcp_syn(inner, len))
     gw_clamp_mss(inner, len, gw_child_mtu(peer, &peer->children[0]));
 
   /* Seal in place: the ESP header goes right in front of the packet. */
@@ -364,11 +483,14 @@ int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
                          now_ms);
   if (n < 0) {
     peer->drops++;
-    return (int)n;
+    rv = (int)n;
+  } else {
+    rv = send_esp(gw, peer, buf, esp_off, (size_t)n);
+    if (rv != 0)
+      peer->drops++;
   }
-  rv = send_esp(gw, peer, buf, esp_off, (size_t)n);
-  if (rv != 0)
-    peer->drops++;
+  if (peer->child_work)
+    gw_child_work(peer, now_ms);
   gw_exit(gw);
   return rv;
 }
@@ -510,6 +632,9 @@ int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
     gw->cb.deliver(gw->cb.user, peer->name, gw->scratch + off, (size_t)n);
     gw->in_callback--;
   }
+  /* The inner packet has left the scratch buffer, so a rekey may use it. */
+  if (peer->child_work)
+    gw_child_work(peer, now_ms);
   return 0;
 }
 

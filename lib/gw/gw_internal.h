@@ -5,6 +5,7 @@
 #ifndef TCPSEC_GW_INTERNAL_H
 #define TCPSEC_GW_INTERNAL_H
 
+#include "core/ctx.h"
 #include "tcpsec/gw.h"
 #include "tcpsec/sa.h"
 
@@ -19,6 +20,15 @@
 /* Delay before a failed IKE SA or a dynamic instance without IKE SA is
  * freed, so that its last messages can still be matched. */
 #define GW_LINGER_MS 2000u
+/* Delay before a static tunnel whose IKE SA lost its last Child SA
+ * requests a new one again, when the first request brought none. */
+#define GW_RECREATE_RETRY_MS 30000u
+/* Initiator SPIs of rekeyed IKE SAs that still route to their instance.
+ * The IKE layer keeps at most three old generations while their Delete
+ * exchanges run; the oldest mapping is dropped when a fifth arrives. */
+#define GW_OLD_IKE_SPIS 4
+/* gw_peer::timer_index of an instance that is not in the timer heap. */
+#define GW_NOT_QUEUED ((size_t)-1)
 
 struct gw_tunnel {
   tcpsec_gw_tunnel_config cfg; /* pointers below replace the caller's */
@@ -33,6 +43,7 @@ struct gw_tunnel {
   uint8_t local_id[GW_MAX_ID_LEN];
   uint8_t peer_id[GW_MAX_ID_LEN];
   uint32_t next_instance; /* dial-up instance numbering, from 1 */
+  struct gw_peer *static_peer; /* static tunnels: their one instance */
 };
 
 struct gw_child {
@@ -43,11 +54,20 @@ struct gw_child {
   uint16_t integ;
   uint64_t created_ms;
   uint64_t hard_lifetime_ms;
+  uint64_t soft_lifetime_ms; /* rekey for age this long after created_ms */
   tcpsec_ike_traffic_selector local_ts[GW_MAX_TS];
   tcpsec_ike_traffic_selector remote_ts[GW_MAX_TS];
   uint8_t local_ts_count;
   uint8_t remote_ts_count;
   uint64_t policy_drops; /* decrypted packets outside the selectors */
+  uint32_t replaces_spi_in; /* pair this one replaced, 0 for none */
+  uint16_t pfs_group;
+  uint8_t replaced;         /* a newer pair replaces this one */
+  /* ESP lifetime events, acted on outside the ESP call (gw_child_work). */
+  uint8_t soft_reached;     /* soft byte or packet lifetime reached */
+  uint8_t hard_reached;     /* hard lifetime reached: the SA is unusable */
+  uint8_t rekey_requested;  /* tcpsec_ike_sa_rekey_child() was called */
+  uint8_t delete_requested; /* tcpsec_ike_sa_delete_child() was called */
 };
 
 struct gw_peer {
@@ -61,7 +81,13 @@ struct gw_peer {
   tcpsec_ike_endpoint remote;
   tcpsec_gw_conn conn;
   uint8_t spi_i[8]; /* key of the IKE SA for message dispatch */
+  int spi_mapped;   /* spi_i is in the IKE SPI map */
+  /* Initiator SPIs of earlier generations after IKE SA rekeys, oldest
+   * first; each is in the IKE SPI map. */
+  uint8_t old_spi_i[GW_OLD_IKE_SPIS][8];
+  size_t old_spi_count;
   int nat_t;        /* UDP: moved to port 4500 */
+  uint64_t last_udp_out_ms; /* last datagram sent to the peer */
 
   /* Timers; UINT64_MAX when not armed. */
   uint64_t fallback_at;  /* transport auto: give up on UDP */
@@ -69,11 +95,27 @@ struct gw_peer {
   uint64_t reconnect_at; /* static on TCP: open a new connection */
   uint64_t keepalive_at; /* UDP 4500: NAT keepalive */
   uint64_t reap_at;      /* free a failed or deleted IKE SA, or the peer */
+  uint64_t recreate_at;  /* static: negotiate a Child SA for a bare IKE SA */
 
   int ike_gone;  /* IKE SA failed or was deleted: free it at reap_at */
   int remove;    /* dynamic instance: free at reap_at */
   int tunnel_up; /* TUNNEL_UP was reported */
   int shutting_down;
+  int child_work; /* a Child SA reached a lifetime: see gw_child_work */
+
+  /* TCP reconnect backoff: the delay before the next attempt (0: the
+   * tunnel's tcp_reconnect_ms) and the failed attempts in a row. */
+  uint32_t reconnect_delay_ms;
+  uint32_t connect_failures;
+
+  /* Timer heap and the list of instances whose deadline may have changed
+   * during the current call (gw_timer.c). */
+  size_t index;       /* position in gw->peers */
+  size_t timer_index; /* position in gw->timers, or GW_NOT_QUEUED */
+  uint64_t timer_at;  /* deadline in the heap */
+  int dirty;
+  struct gw_peer *dirty_next;
+  struct gw_peer *due_next;
 
   struct gw_child children[GW_MAX_CHILDREN];
   size_t child_count;
@@ -86,6 +128,12 @@ struct gw_peer {
   uint32_t tcp_connections;
   uint64_t drops;
   char peer_id_text[128];
+  /* Rekey counters of the IKE SAs this instance had before the current
+   * one; the status adds the current IKE SA's counters. */
+  uint64_t past_ike_rekeys;
+  uint64_t past_child_rekeys;
+  uint64_t past_rekey_collisions;
+  uint64_t past_create_child_refused;
 };
 
 struct gw_conn {
@@ -98,6 +146,7 @@ struct gw_conn {
   tcpsec_segment_tracker *tracker; /* Fortinet-style segment mode */
   struct gw_tunnel *tunnel;        /* tunnel whose port accepted it */
   struct gw_peer *peer;            /* set by the first IKE message */
+  int carried_ike;                 /* outbound: an IKE message was accepted */
   uint64_t frames_in;
   uint64_t frames_out;
 };
@@ -115,6 +164,24 @@ struct tcpsec_gw {
   struct gw_peer **peers;
   size_t peer_count;
   size_t peer_cap;
+
+  /* Min-heap of instances by next deadline (gw_timer.c), and the
+   * instances to re-file when the current entry point returns. */
+  struct gw_peer **timers;
+  size_t timer_count;
+  size_t timer_cap;
+  struct gw_peer *dirty;
+
+  /* IKE initiator SPI -> instance, open addressing with linear probing,
+   * at most half full, keyed SipHash so that peers cannot aim their SPIs
+   * at one probe run (gw_ike_map.c). */
+  struct gw_ike_slot {
+    uint8_t spi[8];
+    struct gw_peer *peer; /* NULL: empty slot */
+  } *ike_map;
+  size_t ike_map_cap;
+  size_t ike_map_count;
+  uint64_t ike_map_key[2];
 
   struct gw_conn *conns; /* slot i contains handle i + 1 */
   size_t conn_cap;
@@ -148,6 +215,7 @@ struct tcpsec_gw {
 
 /* gw.c */
 int gw_entry(struct tcpsec_gw *gw, uint64_t now_ms);
+/* Leave an entry point: free what failed, re-file changed deadlines. */
 void gw_exit(struct tcpsec_gw *gw);
 void gw_event(struct tcpsec_gw *gw, struct gw_peer *peer, int type,
               int reason, uint32_t spi_in, uint32_t spi_out);
@@ -156,17 +224,47 @@ void gw_event(struct tcpsec_gw *gw, struct gw_peer *peer, int type,
 struct gw_peer *gw_peer_new(struct tcpsec_gw *gw, struct gw_tunnel *t,
                             uint64_t now_ms);
 void gw_peer_free(struct gw_peer *peer);
+void gw_peer_drop_ike(struct gw_peer *peer);
+uint64_t gw_peer_next_timeout(const struct gw_peer *peer);
+void gw_peer_timeout(struct gw_peer *peer, uint64_t now_ms);
+/* Free the peer's failed or deleted IKE SA, and the peer itself when it is
+ * a dial-up instance left without one. Returns 1 when the peer was freed. */
+int gw_peer_reap(struct gw_peer *peer);
+void gw_peer_log(const struct gw_peer *peer, tcpsec_log_level level,
+                 const char *fmt, ...) TCPSEC_PRINTF(3, 4);
+/* UDP port 4500: arm the NAT keepalive when `sa` reports this side
+ * behind a NAT. */
+void gw_peer_arm_keepalive(struct gw_peer *peer, const tcpsec_ike_sa *sa,
+                           uint64_t now_ms);
+
+/* gw_ike.c: the IKE SA of an instance */
 int gw_peer_start_ike(struct gw_peer *peer, int ike_transport,
                       uint64_t now_ms);
-void gw_peer_drop_ike(struct gw_peer *peer);
+/* Enter the IKE SA's initiator SPI into the IKE SPI map. */
 void gw_peer_remember_spi(struct gw_peer *peer);
-struct gw_peer *gw_peer_find(struct tcpsec_gw *gw, const uint8_t *spi_i);
+/* Remove the current and old initiator SPIs from the IKE SPI map. */
+void gw_peer_forget_spis(struct gw_peer *peer);
 void gw_peer_ike_config(const struct gw_peer *peer, int ike_transport,
                         tcpsec_ike_config *cfg);
 void gw_peer_callbacks(struct gw_peer *peer, tcpsec_ike_callbacks *cb);
-uint64_t gw_peer_next_timeout(const struct gw_peer *peer);
-void gw_peer_timeout(struct gw_peer *peer, uint64_t now_ms);
-void gw_peer_reap(struct tcpsec_gw *gw, uint64_t now_ms);
+
+/* gw_timer.c */
+/* Mark the instance's deadline as possibly changed; gw_exit() re-files
+ * it. Every change of a timer field or call into the IKE SA that can move
+ * a deadline earlier must be followed by this. */
+void gw_peer_touch(struct gw_peer *peer);
+/* Put the instance into the heap at `at`, move it, or take it out for
+ * UINT64_MAX. */
+void gw_timer_set(struct tcpsec_gw *gw, struct gw_peer *peer, uint64_t at);
+/* Take the instances whose deadline is at or before now_ms out of the heap
+ * and return them as a list linked through due_next. */
+struct gw_peer *gw_timer_take_due(struct tcpsec_gw *gw, uint64_t now_ms);
+void gw_timer_remove(struct tcpsec_gw *gw, struct gw_peer *peer);
+/* Re-file every touched instance and free what failed. */
+void gw_timer_flush(struct tcpsec_gw *gw);
+/* Check that no instance's deadline in the heap lies after its actual next
+ * timeout; returns the number of instances that break the rule (tests). */
+size_t gw_timer_check(const struct tcpsec_gw *gw);
 
 /* gw_conn.c */
 struct gw_conn *gw_conn_get(struct tcpsec_gw *gw, tcpsec_gw_conn id);
@@ -176,6 +274,9 @@ int gw_conn_open(struct gw_peer *peer, uint64_t now_ms);
 int gw_conn_send_ike(struct tcpsec_gw *gw, struct gw_conn *c,
                      const uint8_t *msg, size_t len);
 int gw_conn_attach_tracker(struct tcpsec_gw *gw, struct gw_conn *c);
+/* Static tunnel on TCP: arm reconnect_at after a failed attempt or a lost
+ * connection, with the exponential backoff. */
+void gw_conn_schedule_reconnect(struct gw_peer *peer, uint64_t now_ms);
 int gw_ike_dispatch(struct tcpsec_gw *gw, struct gw_conn *conn,
                     const tcpsec_ike_endpoint *local,
                     const tcpsec_ike_endpoint *remote, const uint8_t *msg,
@@ -191,6 +292,10 @@ int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
                  size_t len, uint64_t now_ms);
 int gw_child_install(struct gw_peer *peer, const tcpsec_ike_child_sa *child);
 void gw_child_remove(struct gw_peer *peer, uint32_t spi_in);
+/* Act on the lifetime events the ESP SAs reported: rekey a pair at its
+ * soft byte or packet lifetime, delete it at its hard one. Runs outside
+ * every ESP call. */
+void gw_child_work(struct gw_peer *peer, uint64_t now_ms);
 uint32_t gw_child_mtu(const struct gw_peer *peer, const struct gw_child *ch);
 /* Lower the MSS option of an inner TCP SYN to fit `mtu`. */
 void gw_clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu);
@@ -198,6 +303,16 @@ void gw_clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu);
  * remote selector, destination in a local one). */
 int gw_inbound_policy_ok(const struct gw_child *ch, const uint8_t *pkt,
                          size_t len);
+
+/* gw_ike_map.c */
+int gw_ike_map_init(struct tcpsec_gw *gw);
+int gw_ike_map_put(struct tcpsec_gw *gw, const uint8_t spi[8],
+                   struct gw_peer *peer);
+struct gw_peer *gw_ike_map_get(const struct tcpsec_gw *gw,
+                               const uint8_t spi[8]);
+/* Remove the entry for `spi` if it belongs to `peer`. */
+void gw_ike_map_del(struct tcpsec_gw *gw, const uint8_t spi[8],
+                    const struct gw_peer *peer);
 
 /* gw_spi_map.c */
 int gw_spi_map_put(struct tcpsec_gw *gw, uint32_t spi, struct gw_peer *peer);

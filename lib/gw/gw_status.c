@@ -46,13 +46,47 @@ static uint64_t time_left(uint64_t start, uint64_t lifetime, uint64_t now) {
   return start + lifetime - now;
 }
 
+/* Time from now to `at`; 0 for none (0) or a time already passed. */
+static uint64_t time_until(uint64_t at, uint64_t now) {
+  return at > now ? at - now : 0;
+}
+
+/* IKE SA state, SPIs, proposal, rekey times and counters. */
+static void ike_sa_status(const struct gw_peer *p, uint64_t now_ms,
+                          tcpsec_gw_ike_status *s) {
+  tcpsec_ike_sa_info info;
+  tcpsec_ike_sa_stats st;
+
+  memset(&info, 0, sizeof(info));
+  info.size = sizeof(info);
+  if (tcpsec_ike_sa_get_info(p->ike, &info) == 0) {
+    s->state = info.state;
+    s->nat = (uint8_t)((info.nat_local ? 1 : 0) | (info.nat_remote ? 2 : 0));
+    s->ke_group = info.ke_group;
+    if (info.encr != 0)
+      format_proposal(&info, s->proposal, sizeof(s->proposal));
+    s->rekey_in_ms = time_until(info.rekey_at_ms, now_ms);
+    if (info.expires_at_ms != 0)
+      s->expires_in_ms = time_until(info.expires_at_ms, now_ms);
+  }
+  (void)tcpsec_ike_sa_spis(p->ike, s->spi_i, s->spi_r);
+  memset(&st, 0, sizeof(st));
+  st.size = sizeof(st);
+  if (tcpsec_ike_sa_get_stats(p->ike, &st) == 0) {
+    s->ike_messages_in = st.messages_in;
+    s->ike_messages_out = st.messages_out;
+    s->ike_retransmits = st.retransmits;
+    s->ike_rekeys += st.ike_rekeys;
+    s->child_rekeys += st.child_rekeys;
+    s->rekey_collisions += st.rekey_collisions;
+    s->create_child_refused += st.create_child_refused;
+  }
+}
+
 int tcpsec_gw_get_ike_status(const tcpsec_gw *gw, size_t index,
                              uint64_t now_ms, tcpsec_gw_ike_status *out) {
   const struct gw_peer *p;
   tcpsec_gw_ike_status s;
-  tcpsec_ike_sa_info info;
-  tcpsec_ike_sa_stats st;
-  size_t i;
 
   if (gw == NULL || out == NULL)
     return TCPSEC_ERR_INVALID_ARGUMENT;
@@ -81,33 +115,19 @@ int tcpsec_gw_get_ike_status(const tcpsec_gw *gw, size_t index,
   snprintf(s.peer_id, sizeof(s.peer_id), "%s", p->peer_id_text);
   s.drops = p->drops;
   s.tcp_connections = p->tcp_connections;
+  s.tcp_connect_failures = p->connect_failures;
+  s.ike_rekeys = p->past_ike_rekeys;
+  s.child_rekeys = p->past_child_rekeys;
+  s.rekey_collisions = p->past_rekey_collisions;
+  s.create_child_refused = p->past_create_child_refused;
   snprintf(s.proposal, sizeof(s.proposal), "-");
 
-  if (p->ike != NULL) {
-    memset(&info, 0, sizeof(info));
-    info.size = sizeof(info);
-    if (tcpsec_ike_sa_get_info(p->ike, &info) == 0) {
-      s.state = info.state;
-      s.nat = (uint8_t)((info.nat_local ? 1 : 0) | (info.nat_remote ? 2 : 0));
-      s.ke_group = info.ke_group;
-      if (info.encr != 0)
-        format_proposal(&info, s.proposal, sizeof(s.proposal));
-    }
-    (void)tcpsec_ike_sa_spis(p->ike, s.spi_i, s.spi_r);
-    memset(&st, 0, sizeof(st));
-    st.size = sizeof(st);
-    if (tcpsec_ike_sa_get_stats(p->ike, &st) == 0) {
-      s.ike_messages_in = st.messages_in;
-      s.ike_messages_out = st.messages_out;
-      s.ike_retransmits = st.retransmits;
-    }
-  }
-  for (i = 0; i < gw->conn_cap; i++) {
-    const struct gw_conn *c = &gw->conns[i];
-    if (c->id != 0 && c->id == p->conn) {
-      s.tcp_frames_in = c->frames_in;
-      s.tcp_frames_out = c->frames_out;
-    }
+  if (p->ike != NULL)
+    ike_sa_status(p, now_ms, &s);
+  if (p->conn != 0 && p->conn <= gw->conn_cap &&
+      gw->conns[p->conn - 1].id == p->conn) {
+    s.tcp_frames_in = gw->conns[p->conn - 1].frames_in;
+    s.tcp_frames_out = gw->conns[p->conn - 1].frames_out;
   }
   return copy_out(out, &s, sizeof(s));
 }
@@ -145,6 +165,11 @@ int tcpsec_gw_get_child_status(const tcpsec_gw *gw, size_t index,
   s.created_ms = ch->created_ms;
   s.lifetime_ms = ch->hard_lifetime_ms;
   s.expires_in_ms = time_left(ch->created_ms, ch->hard_lifetime_ms, now_ms);
+  if (!ch->replaced)
+    s.rekey_in_ms = time_left(ch->created_ms, ch->soft_lifetime_ms, now_ms);
+  s.replaces_spi_in = ch->replaces_spi_in;
+  s.pfs_group = ch->pfs_group;
+  s.replaced = ch->replaced;
   s.mtu = gw_child_mtu(p, ch);
 
   sa = tcpsec_sad_find_inbound(gw->sad, ch->spi_in);

@@ -13,85 +13,8 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "sim_internal.h"
 #include "tcpsec/sa.h"
-
-#define SIM_HUB 0
-#define SIM_LATENCY_MS 5
-#define SIM_MAX_IDS (1u << 22)
-#define SIM_BUF 70000
-#define GW_SIM_MAX_CHILDREN 4
-
-enum ev_kind { EV_UDP, EV_ESP, EV_TCP_CONNECT, EV_TCP_DATA, EV_TCP_CLOSE,
-               EV_RAW, EV_INNER };
-
-struct sim_ev {
-  uint64_t at;
-  uint64_t order;
-  int kind;
-  int node;
-  unsigned tcp; /* index into tcps */
-  tcpsec_ike_endpoint local;
-  tcpsec_ike_endpoint remote;
-  uint8_t *data;
-  size_t len;
-};
-
-struct sim_tcp {
-  int alive;
-  int client;             /* spoke node */
-  tcpsec_gw_conn c_handle;
-  tcpsec_gw_conn s_handle;
-  tcpsec_ike_endpoint c_ep;   /* spoke's view of itself */
-  tcpsec_ike_endpoint pub_ep; /* hub's view of the spoke */
-  tcpsec_ike_endpoint s_ep;   /* hub */
-  uint32_t isn_c, isn_s;
-  uint32_t c_sent, s_sent;
-  uint64_t c_last, s_last; /* last delivery time per direction */
-};
-
-struct sim_node {
-  sim *s;
-  int index;
-  tcpsec_ctx *ctx;
-  test_rng rng;
-  tcpsec_gw *gw;
-  int up;
-  uint32_t wan; /* host byte order */
-  uint32_t lan; /* network, /24 */
-};
-
-struct nat_entry {
-  uint8_t proto;
-  uint32_t priv_addr;
-  uint16_t priv_port;
-  uint16_t pub_port;
-};
-
-struct sim {
-  sim_options o;
-  uint64_t now;
-  uint64_t order;
-  test_rng rng;
-  struct sim_node nodes[SIM_MAX_NODES + 1];
-  unsigned node_count;
-
-  struct sim_ev *heap;
-  size_t heap_len, heap_cap;
-
-  struct sim_tcp *tcps;
-  size_t tcp_count, tcp_cap;
-
-  struct nat_entry *nat;
-  size_t nat_count, nat_cap;
-  uint16_t nat_next_port;
-  uint16_t next_ephemeral;
-
-  uint8_t *seen;
-  uint64_t next_id;
-  sim_counts counts;
-  uint8_t buf[SIM_BUF]; /* inner packets handed to the gateways */
-  uint8_t raw[SIM_BUF]; /* segments rewritten by the NAT */
-};
 
 static const uint32_t HUB_WAN = 0xcb0071f9u; /* 203.0.113.249 */
 static const uint32_t NAT_PUB = 0xcb007103u; /* 203.0.113.3 */
@@ -105,6 +28,8 @@ void sim_options_default(sim_options *o) {
   o->hub_transport = TCPSEC_GW_TRANSPORT_UDP;
   o->nat = 1;
   o->auto_threshold_ms = 15000;
+  o->dpd_interval_ms = 10000;
+  o->nat_keepalive_ms = 20000;
 }
 
 static void ep_set(tcpsec_ike_endpoint *ep, uint32_t addr, uint16_t port) {
@@ -213,13 +138,31 @@ static void queue_datagram(sim *s, int kind, int node,
 
 /* ---- NAT ---------------------------------------------------------------- */
 
+/* A UDP mapping without outbound packets for nat_udp_idle_ms is
+ * removed, as a NAT that refreshes its UDP timers only on outbound
+ * packets does. Returns 1 when entry i was removed. */
+static int nat_expire(sim *s, size_t i) {
+  struct nat_entry *e = &s->nat[i];
+
+  if (e->proto != 17 || s->o.nat_udp_idle_ms == 0 ||
+      s->now - e->last_out_ms < s->o.nat_udp_idle_ms)
+    return 0;
+  s->nat_expired++;
+  s->nat[i] = s->nat[--s->nat_count];
+  return 1;
+}
+
 static uint16_t nat_out(sim *s, uint8_t proto, uint32_t addr, uint16_t port) {
   size_t i;
 
   for (i = 0; i < s->nat_count; i++)
     if (s->nat[i].proto == proto && s->nat[i].priv_addr == addr &&
-        s->nat[i].priv_port == port)
+        s->nat[i].priv_port == port) {
+      if (nat_expire(s, i))
+        break;
+      s->nat[i].last_out_ms = s->now;
       return s->nat[i].pub_port;
+    }
   if (s->nat_count == s->nat_cap) {
     s->nat_cap = s->nat_cap ? s->nat_cap * 2 : 256;
     s->nat = realloc(s->nat, s->nat_cap * sizeof(*s->nat));
@@ -227,18 +170,21 @@ static uint16_t nat_out(sim *s, uint8_t proto, uint32_t addr, uint16_t port) {
   s->nat[s->nat_count].proto = proto;
   s->nat[s->nat_count].priv_addr = addr;
   s->nat[s->nat_count].priv_port = port;
+  s->nat[s->nat_count].last_out_ms = s->now;
   s->nat[s->nat_count].pub_port = s->nat_next_port++;
   if (s->nat_next_port < 20000)
     s->nat_next_port = 20000;
   return s->nat[s->nat_count++].pub_port;
 }
 
-static int nat_in(const sim *s, uint8_t proto, uint16_t pub_port,
-                  uint32_t *addr, uint16_t *port) {
+static int nat_in(sim *s, uint8_t proto, uint16_t pub_port, uint32_t *addr,
+                  uint16_t *port) {
   size_t i;
 
   for (i = 0; i < s->nat_count; i++)
     if (s->nat[i].proto == proto && s->nat[i].pub_port == pub_port) {
+      if (nat_expire(s, i))
+        return 0;
       *addr = s->nat[i].priv_addr;
       *port = s->nat[i].priv_port;
       return 1;
@@ -283,6 +229,24 @@ static int inbound_view(sim *s, uint8_t proto, const tcpsec_ike_endpoint *dst,
   return node_by_wan(s, ep_addr(real));
 }
 
+/* NAT keepalive (RFC 3948 section 2.3) sent by node n. */
+static void count_keepalive(struct sim_node *n) {
+  sim_keepalives *k = &n->keepalives;
+  uint64_t now = n->s->now;
+
+  if (k->count > 0) {
+    uint64_t gap = now - k->last_ms;
+    if (k->count == 1 || gap < k->min_gap_ms)
+      k->min_gap_ms = gap;
+    if (gap > k->max_gap_ms)
+      k->max_gap_ms = gap;
+  } else {
+    k->first_ms = now;
+  }
+  k->last_ms = now;
+  k->count++;
+}
+
 static int cb_udp_send(void *user, const tcpsec_ike_endpoint *local,
                        const tcpsec_ike_endpoint *remote, const uint8_t *data,
                        size_t len) {
@@ -294,6 +258,8 @@ static int cb_udp_send(void *user, const tcpsec_ike_endpoint *local,
   if (s->o.block_udp)
     return 0; /* the carrier drops it silently */
   if (n->index != SIM_HUB) {
+    if (len == 1 && data[0] == 0xff)
+      count_keepalive(n);
     if (ep_addr(remote) != HUB_WAN)
       return 0;
     outbound_view(s, 17, local, &src);
@@ -350,6 +316,9 @@ static int cb_tcp_open(void *user, tcpsec_gw_conn conn,
 
   if (n->index == SIM_HUB || ep_addr(remote) != HUB_WAN)
     return -1;
+  if (n->attempt_count < SIM_MAX_ATTEMPTS)
+    n->attempts[n->attempt_count] = s->now;
+  n->attempt_count++;
   if (s->tcp_count == s->tcp_cap) {
     s->tcp_cap = s->tcp_cap ? s->tcp_cap * 2 : 64;
     s->tcps = realloc(s->tcps, s->tcp_cap * sizeof(*s->tcps));
@@ -367,7 +336,9 @@ static int cb_tcp_open(void *user, tcpsec_gw_conn conn,
   outbound_view(s, 6, &t->c_ep, &t->pub_ep);
   t->isn_c = (uint32_t)test_rng_next(&s->rng);
   t->isn_s = (uint32_t)test_rng_next(&s->rng);
-  queue(s, EV_TCP_CONNECT, SIM_HUB, s->now + SIM_LATENCY_MS,
+  /* A refused connection: the RST comes back after one trip. */
+  queue(s, s->refuse_tcp ? EV_TCP_REFUSED : EV_TCP_CONNECT,
+        s->refuse_tcp ? t->client : SIM_HUB, s->now + SIM_LATENCY_MS,
         (unsigned)s->tcp_count, NULL, NULL, NULL, 0);
   s->tcp_count++;
   return 0;
@@ -584,6 +555,71 @@ static void ts_prefix(tcpsec_ike_traffic_selector *ts, uint32_t net,
 
 static const uint8_t sim_psk[] = "sim pre-shared key, not for production";
 
+/* Allocator of a node's context that counts live blocks, so that a test
+ * can check that many rekeys leave no memory behind. */
+static void *count_malloc(size_t size, void *user) {
+  struct sim_node *n = user;
+  void *p = malloc(size);
+
+  if (p != NULL)
+    n->live_blocks++;
+  return p;
+}
+
+static void *count_realloc(void *ptr, size_t size, void *user) {
+  struct sim_node *n = user;
+  void *p = realloc(ptr, size);
+
+  if (p != NULL && ptr == NULL)
+    n->live_blocks++;
+  return p;
+}
+
+static void count_free(void *ptr, void *user) {
+  struct sim_node *n = user;
+
+  n->live_blocks--;
+  free(ptr);
+}
+
+static void sim_log(void *user, tcpsec_log_level level, const char *subsystem,
+                    const char *message) {
+  struct sim_node *n = user;
+
+  fprintf(stderr, "%8llu node %d %d %s: %s\n",
+          (unsigned long long)n->s->now, n->index, (int)level, subsystem,
+          message);
+}
+
+/* Context with the deterministic random source and the counting
+ * allocator; SIM_LOG in the environment logs everything to stderr. */
+static tcpsec_ctx *node_ctx(struct sim_node *n, uint64_t seed) {
+  tcpsec_ctx_config cfg;
+  tcpsec_ctx *ctx = NULL;
+
+  test_rng_seed(&n->rng, seed);
+  tcpsec_ctx_config_default(&cfg);
+  cfg.random = test_rng_fill;
+  cfg.random_user = &n->rng;
+  cfg.allocator.malloc_fn = count_malloc;
+  cfg.allocator.realloc_fn = count_realloc;
+  cfg.allocator.free_fn = count_free;
+  cfg.allocator.user = n;
+  if (getenv("SIM_LOG") != NULL) {
+    cfg.log = sim_log;
+    cfg.log_user = n;
+    cfg.log_level = TCPSEC_LOG_DEBUG;
+  }
+  if (tcpsec_ctx_new(&cfg, &ctx) != 0)
+    return NULL;
+  return ctx;
+}
+
+static int spoke_has_pfs(const sim *s, unsigned i) {
+  return s->o.pfs_group != 0 &&
+         (s->o.pfs_spokes == 1 || (s->o.pfs_spokes == 2 && i % 2 == 1));
+}
+
 static int node_init(sim *s, unsigned i) {
   struct sim_node *n = &s->nodes[i];
   tcpsec_gw_tunnel_config t;
@@ -593,7 +629,7 @@ static int node_init(sim *s, unsigned i) {
 
   n->s = s;
   n->index = (int)i;
-  n->ctx = test_ctx_new(&n->rng, s->o.seed * 1000003u + i);
+  n->ctx = node_ctx(n, s->o.seed * 1000003u + i);
   if (n->ctx == NULL)
     return -1;
   tcpsec_gw_callbacks_default(&cb);
@@ -620,7 +656,27 @@ static int node_init(sim *s, unsigned i) {
   t.esp_proposals = s->o.esp_proposal;
   t.dh_groups = s->o.groups;
   t.dh_group_count = s->o.group_count;
-  t.dpd_interval_ms = 10000;
+  t.dpd_interval_ms = s->o.dpd_interval_ms;
+  t.nat_keepalive_ms = s->o.nat_keepalive_ms;
+  if (s->o.ike_lifetime_ms != 0)
+    t.ike_lifetime_ms = s->o.ike_lifetime_ms;
+  t.ike_rekey_ms = s->o.ike_rekey_ms;
+  if (s->o.child_lifetime_ms != 0)
+    t.child_lifetime_ms = s->o.child_lifetime_ms;
+  t.child_rekey_ms = s->o.child_rekey_ms;
+  t.child_lifetime_bytes = s->o.child_lifetime_bytes;
+  t.child_rekey_bytes = s->o.child_rekey_bytes;
+  t.child_lifetime_packets = s->o.child_lifetime_packets;
+  t.child_rekey_packets = s->o.child_rekey_packets;
+  t.rekey = (uint8_t)!s->o.no_rekey;
+  if (s->o.tcp_reconnect_ms != 0)
+    t.tcp_reconnect_ms = s->o.tcp_reconnect_ms;
+  if (s->o.tcp_reconnect_max_ms != 0)
+    t.tcp_reconnect_max_ms = s->o.tcp_reconnect_max_ms;
+  if (i != SIM_HUB && spoke_has_pfs(s, i)) {
+    t.pfs_groups = &s->o.pfs_group;
+    t.pfs_group_count = 1;
+  }
   if (i == SIM_HUB) {
     n->wan = HUB_WAN;
     n->lan = HUB_LAN;
@@ -709,7 +765,8 @@ static void send_inner(sim *s, int node, const uint8_t *pkt, size_t len) {
 static void process(sim *s, struct sim_ev *ev) {
   struct sim_node *n = &s->nodes[ev->node];
   struct sim_tcp *t = ev->kind == EV_TCP_CONNECT || ev->kind == EV_TCP_DATA ||
-                              ev->kind == EV_TCP_CLOSE
+                              ev->kind == EV_TCP_CLOSE ||
+                              ev->kind == EV_TCP_REFUSED
                           ? &s->tcps[ev->tcp]
                           : NULL;
   uint8_t seg[SIM_BUF];
@@ -768,6 +825,12 @@ static void process(sim *s, struct sim_ev *ev) {
         (void)tcpsec_gw_raw_input(s->nodes[SIM_HUB].gw, seg, plen, s->now);
       }
     }
+    break;
+  case EV_TCP_REFUSED:
+    if (!t->alive)
+      break;
+    t->alive = 0;
+    (void)tcpsec_gw_tcp_closed(n->gw, t->c_handle, s->now);
     break;
   case EV_TCP_CLOSE:
     (void)tcpsec_gw_tcp_closed(n->gw,
@@ -990,6 +1053,12 @@ int sim_check_invariants(const sim *s) {
   /* Each spoke has at most a few Child SAs, and so has its hub instance. */
   if (children > (size_t)(s->node_count - 1) * 2 * GW_SIM_MAX_CHILDREN) {
     fprintf(stderr, "sim invariant: %zu Child SAs installed\n", children);
+    return -1;
+  }
+  /* A deadline filed later than due would be missed. */
+  if (sim_timer_errors(s) != 0) {
+    fprintf(stderr, "sim invariant: %zu instances with a late deadline\n",
+            sim_timer_errors(s));
     return -1;
   }
   return 0;

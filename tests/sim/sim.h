@@ -35,6 +35,24 @@ typedef struct sim_options {
   const char *esp_proposal;
   const uint16_t *groups;
   size_t group_count;
+  /* Lifetimes of hub and spokes in ms; 0 keeps the gateway default. */
+  uint64_t ike_lifetime_ms;
+  uint64_t ike_rekey_ms;
+  uint64_t child_lifetime_ms;
+  uint64_t child_rekey_ms;
+  uint16_t pfs_group;       /* PFS group of the spokes pfs_spokes selects */
+  int pfs_spokes;           /* 0: no spoke, 1: all, 2: odd-numbered ones */
+  uint32_t dpd_interval_ms; /* default 10000; 0 disables */
+  uint32_t nat_keepalive_ms; /* default 20000; 0 disables */
+  uint32_t nat_udp_idle_ms; /* the NAT removes UDP mappings without
+                               outbound packets for this long; 0: never */
+  uint32_t tcp_reconnect_ms;     /* 0: gateway default */
+  uint32_t tcp_reconnect_max_ms; /* 0: gateway default */
+  uint64_t child_lifetime_bytes; /* Child SA limits per direction; 0: none */
+  uint64_t child_rekey_bytes;
+  uint64_t child_lifetime_packets;
+  uint64_t child_rekey_packets;
+  int no_rekey; /* hub and spokes only respond to rekeys, start none */
 } sim_options;
 
 void sim_options_default(sim_options *o);
@@ -97,5 +115,51 @@ int sim_check_invariants(const sim *s);
 size_t sim_total_children(const sim *s);
 /* How many IKE SAs the hub status shows established. */
 unsigned sim_hub_instances(const sim *s);
+
+/* ---- sim_inspect.c --------------------------------------------------- */
+
+/* NAT keepalives (1-byte 0xFF datagrams) a node sent, and the gaps between
+ * them. */
+typedef struct sim_keepalives {
+  uint64_t count;
+  uint64_t first_ms;
+  uint64_t last_ms;
+  uint64_t min_gap_ms;
+  uint64_t max_gap_ms;
+} sim_keepalives;
+void sim_get_keepalives(const sim *s, unsigned node, sim_keepalives *out);
+void sim_reset_keepalives(sim *s);
+
+/* The hub refuses (1) or accepts (0) TCP connections from now on. */
+void sim_set_refuse_tcp(sim *s, int refuse);
+/* Times of the TCP connection attempts of spoke i (at most 64 kept);
+ * returns how many were made. */
+size_t sim_tcp_attempts(const sim *s, unsigned i, uint64_t *times,
+                        size_t max);
+/* UDP mappings the NAT removed because they were idle. */
+uint64_t sim_nat_expired(const sim *s);
+
+/* Sum of the status of every instance of a node (its IKE SA and rekey
+ * counters), for the checks after many rekeys. */
+typedef struct sim_node_totals {
+  unsigned instances;
+  unsigned established;
+  uint64_t ike_created;
+  uint64_t child_created;      /* Child SA pairs installed so far */
+  uint64_t ike_rekeys;
+  uint64_t child_rekeys;
+  uint64_t rekey_collisions;
+  uint64_t create_child_refused;
+  uint64_t child_pairs;        /* Child SA pairs in the status */
+  uint64_t pfs_pairs;          /* of those, made with a key exchange */
+  uint64_t sad_children;       /* Child SAs in the node's SA database */
+  uint64_t sad_reserved;       /* SPIs reserved but not installed */
+  uint64_t old_ike_spis;       /* initiator SPIs of rekeyed IKE SAs routed */
+  uint64_t ike_map_entries;    /* entries in the IKE SPI map */
+  uint64_t timer_errors;       /* deadlines filed later than due */
+} sim_node_totals;
+void sim_get_totals(const sim *s, unsigned node, sim_node_totals *out);
+/* Blocks the node's context allocated and has not freed. */
+long sim_live_blocks(const sim *s, unsigned node);
 
 #endif /* TCPSEC_SIM_H */

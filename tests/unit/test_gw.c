@@ -1,5 +1,7 @@
-/* Gateway API: configuration checks, misuse and bad input. The exchanges
- * themselves run in tests/sim. */
+/* Gateway API: configuration checks, misuse and bad input, the timer heap,
+ * the IKE SPI map and the TCP reconnect backoff. The exchanges themselves
+ * run in tests/sim. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +93,13 @@ static void defaults_match_fortios(void **state) {
   assert_int_equal(t.replay_window, 2048);
   assert_int_equal(t.nat_keepalive_ms, 20000);
   assert_int_equal(t.segment_placement, TCPSEC_SEGMENT_BEHIND);
+  assert_int_equal(t.rekey, 1);
+  assert_int_equal(t.rekey_jitter_percent, 10);
+  assert_int_equal(t.rekey_grace_ms, 30000);
+  assert_int_equal(t.ike_rekey_ms, 0);
+  assert_int_equal(t.child_rekey_ms, 0);
+  assert_int_equal(t.tcp_reconnect_ms, 1000);
+  assert_int_equal(t.tcp_reconnect_max_ms, 30000);
 }
 
 static void add_tunnel_accepts_valid(void **state) {
@@ -139,6 +148,70 @@ static void add_tunnel_rejects_bad_config(void **state) {
   assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t),
                    TCPSEC_ERR_INVALID_ARGUMENT);
   assert_int_equal(tcpsec_gw_instance_count(f->gw), 0);
+}
+
+static void add_tunnel_rejects_bad_lifetimes(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+
+  t = f->t;
+  t.rekey_jitter_percent = 51;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.ike_lifetime_ms = 60000;
+  t.ike_rekey_ms = 60000;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.child_lifetime_ms = 30000;
+  t.child_rekey_ms = 40000;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.child_lifetime_bytes = 1000000;
+  t.child_rekey_bytes = 1000000;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.child_lifetime_packets = 1000;
+  t.child_rekey_packets = 2000;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.tcp_reconnect_ms = 0;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.tcp_reconnect_ms = 5000;
+  t.tcp_reconnect_max_ms = 4000;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_int_equal(tcpsec_gw_instance_count(f->gw), 0);
+
+  /* Soft below hard, and a soft value without a hard one, are fine. */
+  t = f->t;
+  t.ike_lifetime_ms = 60000;
+  t.ike_rekey_ms = 45000;
+  t.child_lifetime_ms = 30000;
+  t.child_rekey_ms = 20000;
+  t.child_rekey_bytes = 1000000;
+  t.rekey_jitter_percent = 50;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
+}
+
+/* A caller built against the struct before the rekey fields gets their
+ * defaults. */
+static void add_tunnel_old_struct_size(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+  struct gw_tunnel *added;
+
+  t = f->t;
+  t.size = offsetof(tcpsec_gw_tunnel_config, rekey);
+  t.rekey = 0;
+  t.rekey_jitter_percent = 99;
+  t.tcp_reconnect_max_ms = 1;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
+  added = f->gw->tunnels[0];
+  assert_int_equal(added->cfg.size, sizeof(tcpsec_gw_tunnel_config));
+  assert_int_equal(added->cfg.rekey, 1);
+  assert_int_equal(added->cfg.rekey_jitter_percent, 10);
+  assert_int_equal(added->cfg.rekey_grace_ms, 30000);
+  assert_int_equal(added->cfg.tcp_reconnect_max_ms, 30000);
 }
 
 static void unknown_connections_rejected(void **state) {
@@ -435,12 +508,193 @@ static void mss_clamped_on_syn(void **state) {
   assert_int_equal(p[46] << 8 | p[47], 1460);
 }
 
+/* ---- timer heap and IKE SPI map ---------------------------------------- */
+
+#define MANY 1000
+
+static struct gw_peer *fake_peers(struct tcpsec_gw *gw, size_t n) {
+  struct gw_peer *p = calloc(n, sizeof(*p));
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    p[i].gw = gw;
+    p[i].timer_index = GW_NOT_QUEUED;
+  }
+  return p;
+}
+
+static void timer_heap_orders_deadlines(void **state) {
+  struct fixture *f = *state;
+  struct gw_peer *p = fake_peers(f->gw, MANY), *due;
+  test_rng r;
+  uint64_t last = 0, expect_min = UINT64_MAX;
+  size_t i, due_count = 0;
+
+  test_rng_seed(&r, 7);
+  for (i = 0; i < MANY; i++)
+    gw_timer_set(f->gw, &p[i], 1000 + test_rng_next(&r) % 100000);
+  /* Move every third later or earlier, take every fifth out. */
+  for (i = 0; i < MANY; i += 3)
+    gw_timer_set(f->gw, &p[i], 1000 + test_rng_next(&r) % 100000);
+  for (i = 0; i < MANY; i += 5)
+    gw_timer_set(f->gw, &p[i], UINT64_MAX);
+  assert_int_equal(f->gw->timer_count, MANY - MANY / 5);
+  for (i = 0; i < MANY; i++) {
+    if (i % 5 == 0)
+      assert_int_equal(p[i].timer_index, GW_NOT_QUEUED);
+    else if (p[i].timer_at < expect_min)
+      expect_min = p[i].timer_at;
+  }
+  assert_int_equal(tcpsec_gw_next_timeout(f->gw), expect_min);
+
+  /* Taking the due ones in steps returns each once, in deadline order. */
+  for (;;) {
+    uint64_t now = tcpsec_gw_next_timeout(f->gw);
+    if (now == UINT64_MAX)
+      break;
+    for (due = gw_timer_take_due(f->gw, now + 500); due != NULL;
+         due = due->due_next) {
+      assert_true(due->timer_at <= now + 500);
+      assert_int_equal(due->timer_index, GW_NOT_QUEUED);
+      due_count++;
+    }
+    assert_true(now >= last);
+    last = now;
+  }
+  assert_int_equal(due_count, MANY - MANY / 5);
+  assert_int_equal(f->gw->timer_count, 0);
+  free(p);
+}
+
+static void ike_map_finds_every_spi(void **state) {
+  struct fixture *f = *state;
+  struct gw_peer *p = fake_peers(f->gw, MANY);
+  uint8_t (*spi)[8] = calloc(MANY, 8);
+  test_rng r;
+  size_t i;
+
+  test_rng_seed(&r, 9);
+  for (i = 0; i < MANY; i++) {
+    uint64_t v = test_rng_next(&r);
+    memcpy(spi[i], &v, 8);
+    assert_int_equal(gw_ike_map_put(f->gw, spi[i], &p[i]), 0);
+  }
+  assert_int_equal(f->gw->ike_map_count, MANY);
+  for (i = 0; i < MANY; i++)
+    assert_ptr_equal(gw_ike_map_get(f->gw, spi[i]), &p[i]);
+  /* The same SPI again: fine for its peer, refused for another. */
+  assert_int_equal(gw_ike_map_put(f->gw, spi[3], &p[3]), 0);
+  assert_int_equal(gw_ike_map_put(f->gw, spi[3], &p[4]), TCPSEC_ERR_EXISTS);
+  /* Removal needs the owner. */
+  gw_ike_map_del(f->gw, spi[5], &p[6]);
+  assert_ptr_equal(gw_ike_map_get(f->gw, spi[5]), &p[5]);
+
+  for (i = 0; i < MANY; i += 2)
+    gw_ike_map_del(f->gw, spi[i], &p[i]);
+  assert_int_equal(f->gw->ike_map_count, MANY / 2);
+  for (i = 0; i < MANY; i++)
+    assert_ptr_equal(gw_ike_map_get(f->gw, spi[i]), i % 2 ? &p[i] : NULL);
+  free(spi);
+  free(p);
+}
+
+/* ---- TCP reconnect backoff ---------------------------------------------- */
+
+struct attempts {
+  uint64_t now;
+  uint64_t at[32];
+  size_t count;
+};
+
+static int refuse_open(void *user, tcpsec_gw_conn conn,
+                       const tcpsec_ike_endpoint *local,
+                       const tcpsec_ike_endpoint *remote) {
+  struct attempts *a = user;
+
+  (void)conn;
+  (void)local;
+  (void)remote;
+  if (a->count < 32)
+    a->at[a->count] = a->now;
+  a->count++;
+  return -1;
+}
+
+/* The caller cannot even start a connection: every attempt fails at once,
+ * and the gaps grow 1, 2, 4, 8, 16, 30, 30 s, each up to a fifth shorter
+ * for the jitter. */
+static void tcp_open_failures_back_off(void **state) {
+  struct attempts a;
+  tcpsec_gw_callbacks cb;
+  tcpsec_gw_tunnel_config t;
+  tcpsec_gw_ike_status st;
+  tcpsec_ctx *ctx;
+  tcpsec_gw *gw;
+  test_rng rng;
+  tcpsec_ike_traffic_selector ts;
+  uint64_t nominal = 1000;
+  size_t k;
+
+  (void)state;
+  memset(&a, 0, sizeof(a));
+  ctx = test_ctx_new(&rng, 12);
+  assert_non_null(ctx);
+  tcpsec_gw_callbacks_default(&cb);
+  cb.tcp_open = refuse_open;
+  cb.user = &a;
+  assert_int_equal(tcpsec_gw_new(ctx, NULL, &cb, &gw), 0);
+  ts_any(&ts);
+  tcpsec_gw_tunnel_config_default(&t);
+  t.name = "spoke";
+  t.psk = psk;
+  t.psk_len = sizeof(psk) - 1;
+  t.transport = TCPSEC_GW_TRANSPORT_TCP;
+  ep4(&t.local, 198, 51, 100, 41, 0);
+  ep4(&t.remote_gw, 203, 0, 113, 249, 0);
+  t.local_ts = &ts;
+  t.local_ts_count = 1;
+  t.remote_ts = &ts;
+  t.remote_ts_count = 1;
+  assert_int_equal(tcpsec_gw_add_tunnel(gw, &t), 0);
+  assert_int_equal(tcpsec_gw_start(gw, 0), 0);
+  while (a.count < 9) {
+    a.now = tcpsec_gw_next_timeout(gw);
+    assert_true(a.now != UINT64_MAX);
+    assert_int_equal(tcpsec_gw_handle_timeout(gw, a.now), 0);
+  }
+
+  assert_int_equal(a.at[0], 0);
+  for (k = 1; k < 9; k++) {
+    uint64_t waited = a.at[k] - a.at[k - 1];
+
+    assert_true(waited <= nominal);
+    assert_true(waited >= nominal - nominal / 5);
+    nominal = nominal * 2 < 30000 ? nominal * 2 : 30000;
+  }
+  memset(&st, 0, sizeof(st));
+  st.size = sizeof(st);
+  assert_int_equal(tcpsec_gw_get_ike_status(gw, 0, a.now, &st), 0);
+  assert_int_equal(st.tcp_connect_failures, 9);
+  assert_int_equal(st.transport, TCPSEC_GW_ON_TCP);
+  assert_int_equal(gw_timer_check(gw), 0);
+  tcpsec_gw_free(gw);
+  tcpsec_ctx_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(defaults_match_fortios),
     cmocka_unit_test_setup_teardown(add_tunnel_accepts_valid, setup, teardown),
     cmocka_unit_test_setup_teardown(add_tunnel_rejects_bad_config, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(add_tunnel_rejects_bad_lifetimes, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(add_tunnel_old_struct_size, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(timer_heap_orders_deadlines, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(ike_map_finds_every_spi, setup, teardown),
+    cmocka_unit_test(tcp_open_failures_back_off),
     cmocka_unit_test_setup_teardown(unknown_connections_rejected, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(bad_stream_closes_connection, setup,

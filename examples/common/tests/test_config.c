@@ -327,6 +327,7 @@ static void defaults_without_keywords(void **state) {
   assert_int_equal(p1->dpd_retry_interval_s, 20);
   assert_int_equal(p1->dpd_retry_count, 3);
   assert_int_equal(p1->keylife_s, 86400);
+  assert_int_equal(p1->rekey, 1);
   assert_int_equal(p1->nat_traversal, CONFIG_NAT_TRAVERSAL_ENABLE);
   assert_int_equal(p1->keepalive_s, 10);
   assert_int_equal(p1->local_gw.family, NET_FAMILY_NONE);
@@ -338,6 +339,12 @@ static void defaults_without_keywords(void **state) {
   assert_int_equal(tunnel->mtu, 1400);
   assert_int_equal(tunnel->segment_sequence, CONFIG_SEGMENT_BEHIND);
   assert_int_equal(tunnel->tcp_keepalive_s, 0);
+  assert_int_equal(tunnel->ike_rekey_s, 0);
+  assert_int_equal(tunnel->child_rekey_s, 0);
+  assert_int_equal(tunnel->child_rekey_kbs, 0);
+  assert_int_equal(tunnel->rekey_jitter_percent, 10);
+  assert_int_equal(tunnel->rekey_grace_s, 30);
+  assert_int_equal(tunnel->tcp_reconnect_max_s, 30);
   config_free(&cfg);
 
   assert_int_equal(parse_phase2_line("", &cfg, &err), 0);
@@ -346,6 +353,8 @@ static void defaults_without_keywords(void **state) {
   assert_int_equal(p2->dhgrp.count, 0);
   assert_int_equal(p2->pfs, 1);
   assert_int_equal(p2->keylife_s, 43200);
+  assert_int_equal(p2->keylife_type, CONFIG_KEYLIFE_SECONDS);
+  assert_int_equal(p2->keylife_kbs, 5120);
   assert_int_equal(p2->replay, 1);
   assert_int_equal(p2->dst_subnet.addr.family, NET_FAMILY_IPV4);
   assert_int_equal(p2->dst_subnet.length, 0);
@@ -381,6 +390,7 @@ static void phase1_keywords_stored(void **state) {
       "set dpd-retryinterval 3600\n"
       "set dpd-retrycount 0\n"
       "set keylife 120\n"
+      "set rekey disable\n"
       "set nattraversal forced\n"
       "set keepalive 900\n"
       "next\nend\n";
@@ -413,6 +423,7 @@ static void phase1_keywords_stored(void **state) {
   assert_int_equal(p1->dpd_retry_interval_s, 3600);
   assert_int_equal(p1->dpd_retry_count, 0);
   assert_int_equal(p1->keylife_s, 120);
+  assert_int_equal(p1->rekey, 0);
   assert_int_equal(p1->nat_traversal, CONFIG_NAT_TRAVERSAL_FORCED);
   assert_int_equal(p1->keepalive_s, 900);
   assert_int_equal(cfg.notice_count, 1);
@@ -437,6 +448,8 @@ static void phase2_keywords_stored(void **state) {
                                      "set src-subnet 10.88.0.0/255.255.255.0\n"
                                      "set dst-subnet 192.168.111.0/24\n"
                                      "set keylifeseconds 172800\n"
+                                     "set keylife-type both\n"
+                                     "set keylifekbs 4294967295\n"
                                      "set replay disable",
                                      &cfg, &err),
                    0);
@@ -451,6 +464,8 @@ static void phase2_keywords_stored(void **state) {
   net_prefix_format(&p2->dst_subnet, text, sizeof(text));
   assert_string_equal(text, "192.168.111.0/24");
   assert_int_equal(p2->keylife_s, 172800);
+  assert_int_equal(p2->keylife_type, CONFIG_KEYLIFE_BOTH);
+  assert_int_equal(p2->keylife_kbs, 4294967295u);
   assert_int_equal(p2->replay, 0);
   config_free(&cfg);
 
@@ -520,7 +535,13 @@ static void tunnel_keywords_stored(void **state) {
                                      "10.0.0.0/8\n"
                                      "set mtu 9000\n"
                                      "set segment-sequence ahead\n"
-                                     "set tcp-keepalive 7200",
+                                     "set tcp-keepalive 7200\n"
+                                     "set ike-rekey 3600\n"
+                                     "set child-rekey 172800\n"
+                                     "set child-rekey-kbs 4096\n"
+                                     "set rekey-jitter 50\n"
+                                     "set rekey-grace 3600\n"
+                                     "set tcp-reconnect-max 60",
                                      &cfg, &err),
                    0);
   tunnel = &cfg.tunnel[0];
@@ -534,7 +555,74 @@ static void tunnel_keywords_stored(void **state) {
   assert_int_equal(tunnel->mtu, 9000);
   assert_int_equal(tunnel->segment_sequence, CONFIG_SEGMENT_AHEAD);
   assert_int_equal(tunnel->tcp_keepalive_s, 7200);
+  assert_int_equal(tunnel->ike_rekey_s, 3600);
+  assert_int_equal(tunnel->child_rekey_s, 172800);
+  assert_int_equal(tunnel->child_rekey_kbs, 4096);
+  assert_int_equal(tunnel->rekey_jitter_percent, 50);
+  assert_int_equal(tunnel->rekey_grace_s, 3600);
+  assert_int_equal(tunnel->tcp_reconnect_max_s, 60);
   config_free(&cfg);
+}
+
+/* Soft lifetimes in the tcpsec tunnel entry are checked against the hard
+ * ones of its phase 1 and phase 2 entries at the end of the file. */
+static void rekey_times_below_lifetimes(void **state) {
+  static const char head[] =
+      "config vpn ipsec phase1-interface\n"
+      "edit \"p\"\n"
+      "set type dynamic\n"
+      "set keylife 3600\n"
+      "set psksecret " KEY "\n"
+      "end\n"
+      "config vpn ipsec phase2-interface\n"
+      "edit \"q\"\n"
+      "set phase1name p\n"
+      "set keylifeseconds 1800\n"
+      "set keylife-type %s\n"
+      "set keylifekbs 10240\n"
+      "end\n"
+      "config tcpsec tunnel\n"
+      "edit p\n"
+      "%s\n"
+      "end\n";
+  static const struct {
+    const char *type;
+    const char *line;
+    const char *message; /* NULL: accepted */
+  } cases[] = {
+    {"seconds", "set ike-rekey 3000\nset child-rekey 1500", NULL},
+    {"seconds", "set ike-rekey 3600", "t.conf:15: edit \"p\": ike-rekey "
+     "3600 s is not below the phase1-interface keylife of 3600 s"},
+    {"seconds", "set child-rekey 1800", "t.conf:15: edit \"p\": "
+     "child-rekey 1800 s is not below the keylifeseconds of 1800 s of "
+     "phase2-interface \"q\""},
+    /* The byte limit only counts with keylife-type kbs or both. */
+    {"seconds", "set child-rekey-kbs 20000", NULL},
+    {"both", "set child-rekey-kbs 10240", "t.conf:15: edit \"p\": "
+     "child-rekey-kbs 10240 is not below the keylifekbs of 10240 of "
+     "phase2-interface \"q\""},
+    /* The time limit does not count with keylife-type kbs. */
+    {"kbs", "set child-rekey 7200\nset child-rekey-kbs 9000", NULL},
+  };
+  char text[2048];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct config cfg;
+    struct config_error err;
+    int rc;
+
+    snprintf(text, sizeof(text), head, cases[i].type, cases[i].line);
+    rc = parse_text(text, &cfg, &err);
+    if (cases[i].message == NULL) {
+      assert_int_equal(rc, 0);
+      config_free(&cfg);
+    } else {
+      assert_int_equal(rc, TCPSEC_ERR_CONFIG);
+      assert_string_equal(err.text, cases[i].message);
+    }
+  }
 }
 
 static void unset_restores_default(void **state) {
@@ -666,6 +754,8 @@ static void phase1_wrong_values(void **state) {
      "2; quote a value that contains spaces"},
     {"set type ddns", TCPSEC_ERR_CONFIG,
      "t.conf:5: set type: expected static or dynamic, got 'ddns'"},
+    {"set rekey no", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set rekey: expected enable or disable, got 'no'"},
     {"set ike-version 1", TCPSEC_ERR_CONFIG,
      "t.conf:5: set ike-version: expected 2, got '1'"},
     {"set peertype dialup", TCPSEC_ERR_CONFIG,
@@ -828,6 +918,12 @@ static void phase2_wrong_values(void **state) {
     {"set keylifeseconds 172801", TCPSEC_ERR_CONFIG,
      "t.conf:8: set keylifeseconds: expected a number from 120 to 172800, "
      "got '172801'"},
+    {"set keylifekbs 5119", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set keylifekbs: expected a number from 5120 to 4294967295, "
+     "got '5119'"},
+    {"set keylife-type bytes", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set keylife-type: expected seconds, kbs or both, got "
+     "'bytes'"},
     {"set phase1name \"\"", TCPSEC_ERR_CONFIG,
      "t.conf:8: set phase1name: value must not be empty"},
     {"set phase1name nothere\nnext\nedit r", TCPSEC_ERR_CONFIG,
@@ -867,6 +963,19 @@ static void tunnel_wrong_values(void **state) {
     {"set tcp-keepalive 7201", TCPSEC_ERR_CONFIG,
      "t.conf:8: set tcp-keepalive: expected a number from 0 to 7200, got "
      "'7201'"},
+    {"set rekey-jitter 51", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set rekey-jitter: expected a number from 0 to 50, got '51'"},
+    {"set rekey-grace 0", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set rekey-grace: expected a number from 1 to 3600, got '0'"},
+    {"set tcp-reconnect-max 3601", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set tcp-reconnect-max: expected a number from 1 to 3600, "
+     "got '3601'"},
+    {"set child-rekey 172801", TCPSEC_ERR_CONFIG,
+     "t.conf:8: set child-rekey: expected a number from 0 to 172800, got "
+     "'172801'"},
+    {"set ike-rekey 86400\nnext", TCPSEC_ERR_CONFIG,
+     "t.conf:7: edit \"p\": ike-rekey 86400 s is not below the "
+     "phase1-interface keylife of 86400 s"},
     {"set tun-nam x", TCPSEC_ERR_CONFIG,
      "t.conf:8: set tun-nam: unknown keyword; did you mean 'tun-name'?"},
     {"set colour blue", TCPSEC_ERR_CONFIG,
@@ -1261,6 +1370,7 @@ int main(void) {
     cmocka_unit_test(phase2_keywords_stored),
     cmocka_unit_test(settings_keywords_stored),
     cmocka_unit_test(tunnel_keywords_stored),
+    cmocka_unit_test(rekey_times_below_lifetimes),
     cmocka_unit_test(unset_restores_default),
     cmocka_unit_test(aliases_and_notices),
     cmocka_unit_test(phase1_wrong_values),
