@@ -523,7 +523,9 @@ typedef struct tcpsec_ike_callbacks {
    *  it now has new SPIs (read them with tcpsec_ike_sa_spis()) and keys,
    *  and its Child SAs moved to it. Messages with the old SPIs still belong
    *  to this handle until the old IKE SA's Delete exchange is over; route
-   *  both to it. */
+   *  both to it. After a simultaneous rekey (RFC 7296 section 2.8.2) it is
+   *  called a second time, naming the redundant new IKE SA, whose Delete
+   *  exchange also runs in this handle. */
   void (*ike_sa_rekeyed)(void *user, tcpsec_ike_sa *sa,
                          const uint8_t old_spi_i[8],
                          const uint8_t old_spi_r[8]);

@@ -248,6 +248,17 @@ static ike_gen *gen_switch(tcpsec_ike_sa *sa, ike_gen *next, int we_delete,
   return old;
 }
 
+/* Report the SPIs of an IKE SA that a simultaneous rekey made redundant:
+ * its Delete exchange runs in this handle too, so the caller must route
+ * its messages here. */
+static void report_redundant(tcpsec_ike_sa *sa, const ike_gen *g) {
+  if (sa->cb.ike_sa_rekeyed == NULL)
+    return;
+  sa->in_callback++;
+  sa->cb.ike_sa_rekeyed(sa->cb.user, sa, g->spi_i, g->spi_r);
+  sa->in_callback--;
+}
+
 /* Make a new IKE SA generation from a completed rekey exchange: its SPIs,
  * suite, keys (section 2.18) and initiator flag. The current generation is
  * unchanged. */
@@ -1003,6 +1014,7 @@ static void ike_rekeyed(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     redundant->delete_queued = 1;
     redundant->drop_ms = now_ms + tcpsec_ike_response_budget(sa);
     (void)gen_switch(sa, &sa->peer_gen, 0, now_ms);
+    report_redundant(sa, redundant);
   } else {
     ike_gen *redundant = gen_slot(sa);
 
@@ -1013,6 +1025,7 @@ static void ike_rekeyed(tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg,
     memset(&sa->peer_gen, 0, sizeof(sa->peer_gen));
     redundant->drop_ms = now_ms + tcpsec_ike_response_budget(sa);
     (void)gen_switch(sa, &next, 1, now_ms);
+    report_redundant(sa, redundant);
   }
 }
 

@@ -35,11 +35,12 @@ static void rx_free(tcpsec_ike_sa *sa, ike_rx *rx) {
 
 /* RFC 7296 notation of one payload: "SA", "Ni", "N(COOKIE)", "D(ESP x1)". */
 static const char *payload_label(const tcpsec_ike_payload *p,
-                                 int from_initiator, char *buf, size_t len) {
+                                 int request, char *buf, size_t len) {
   const char *name = tcpsec_ike_payload_notation(p->type);
 
   if (p->type == TCPSEC_IKE_PT_NONCE) {
-    snprintf(buf, len, "%s", from_initiator ? "Ni" : "Nr");
+    /* Ni in every request, Nr in every response (sections 1.2 and 1.3). */
+    snprintf(buf, len, "%s", request ? "Ni" : "Nr");
   } else if (p->type == TCPSEC_IKE_PT_NOTIFY) {
     const char *n = tcpsec_ike_notify_name(p->u.notify.type);
 
@@ -84,8 +85,8 @@ void tcpsec_ike_log_peer_message(tcpsec_ctx *ctx, const tcpsec_ike_config *cfg,
       continue;
     n = snprintf(summary + used, sizeof(summary) - used, "%s%s ",
                  p->inner && !inner_open ? "SK { " : "",
-                 payload_label(p, h->flags & TCPSEC_IKE_FLAG_INITIATOR, label,
-                               sizeof(label)));
+                 payload_label(p, !(h->flags & TCPSEC_IKE_FLAG_RESPONSE),
+                               label, sizeof(label)));
     inner_open |= p->inner;
     if (n > 0)
       used = TCPSEC_MIN(used + (size_t)n, sizeof(summary) - 1);

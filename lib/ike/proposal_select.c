@@ -472,8 +472,9 @@ void tcpsec_ike_offer_esp_pfs(const ike_config *cfg, uint32_t spi,
     n = pfs_groups(cfg, &cfg->esp[i], &groups);
     t = out->transforms[i];
     count = out->proposals[i].transform_count;
-    if (group_in(groups, n, ke_first))
-      set_transform(&t[count++], TCPSEC_TRANSFORM_KE, ke_first, 0);
+    /* The group of our KEi always comes first, even when it is not one of
+     * ours: a pair the peer created with PFS is rekeyed with PFS. */
+    set_transform(&t[count++], TCPSEC_TRANSFORM_KE, ke_first, 0);
     for (j = 0; j < n; j++)
       if (groups[j] != ke_first)
         set_transform(&t[count++], TCPSEC_TRANSFORM_KE, groups[j], 0);
@@ -505,14 +506,22 @@ int tcpsec_ike_select_esp_pfs(const ike_config *cfg,
       out->ke = 0;
       n = pfs_groups(cfg, &cfg->esp[j], &groups);
       if (n == 0) {
-        /* No PFS configured: take the proposal as it is, or agree to the
-         * peer's group when we would accept it for the IKE SA. */
+        /* No PFS configured: take the proposal as it is, or agree to any
+         * group we implement when the peer asks for PFS. */
         if (no_pfs(p))
           return (int)i;
-        if (peer_ke != 0 && tcpsec_ike_group_allowed(cfg, peer_ke) &&
+        if (peer_ke != 0 && tcpsec_ke_lookup(peer_ke) != NULL &&
             has_transform(p, TCPSEC_TRANSFORM_KE, peer_ke, 0)) {
           out->ke = peer_ke;
           return (int)i;
+        }
+        for (k = 0; k < p->transform_count; k++) {
+          const tcpsec_ike_transform *t = &p->transforms[k];
+
+          if (t->type == TCPSEC_TRANSFORM_KE && tcpsec_ke_lookup(t->id)) {
+            out->ke = t->id;
+            return (int)i;
+          }
         }
         continue;
       }

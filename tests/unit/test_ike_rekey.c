@@ -237,6 +237,34 @@ static void rekey_child_by_responder_pfs(void **state) {
   peer_free(&hub);
 }
 
+/* A pair the spoke created with PFS is rekeyed by the hub, which has no
+ * PFS groups of its own: the hub keeps the pair's group, and offers it in
+ * its proposals as well as in KEi. */
+static void rekey_child_keeps_peer_pfs(void **state) {
+  static const uint16_t pfs[] = {TCPSEC_KE_CURVE25519};
+  peer spoke, hub;
+
+  (void)state;
+  rekey_peer_init(&spoke, "spoke", 317, 0);
+  rekey_peer_init(&hub, "hub", 318, 1);
+  memcpy(spoke.cfg.pfs_groups, pfs, sizeof(pfs));
+  spoke.cfg.pfs_group_count = 1;
+  establish(&spoke, &hub);
+  assert_int_equal(
+      tcpsec_ike_sa_rekey_child(spoke.sa, spoke.child.spi_in, test_now), 0);
+  pump(&spoke, &hub);
+  assert_int_equal(hub_log.last_pfs, TCPSEC_KE_CURVE25519);
+  assert_int_equal(
+      tcpsec_ike_sa_rekey_child(hub.sa, hub.child.spi_in, test_now), 0);
+  pump(&hub, &spoke);
+  assert_int_equal(stats_of(&spoke).create_child_refused, 0);
+  assert_int_equal(hub_log.replaced, 2);
+  assert_int_equal(hub_log.last_pfs, TCPSEC_KE_CURVE25519);
+  assert_one_pair(&spoke, &hub);
+  peer_free(&spoke);
+  peer_free(&hub);
+}
+
 /* KEi of another group than the one the responder picks: INVALID_KE_PAYLOAD
  * naming that group (not NO_PROPOSAL_CHOSEN), and the retry with it
  * succeeds. */
@@ -870,6 +898,7 @@ int main(void) {
       cmocka_unit_test(rekey_child_by_initiator),
       cmocka_unit_test(rekey_child_by_responder_pfs),
       cmocka_unit_test(rekey_child_invalid_ke),
+      cmocka_unit_test(rekey_child_keeps_peer_pfs),
       cmocka_unit_test(rekey_ike_both_directions),
       cmocka_unit_test(create_additional_child),
       cmocka_unit_test(create_child_limit),
