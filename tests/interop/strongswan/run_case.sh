@@ -67,60 +67,12 @@ fi
 capture=$IOP_WORK/capture.pcap
 iop_capture_start "$capture_ns" wan "$capture"
 
-# <-- responder: waits for the IKE_SA_INIT request
-verify_args=()
-case $responder in
-  strongswan)
-    iop_inner_address "$IOP_NS_RIGHT" "$IOP_RIGHT_INNER"
-    iop_strongswan_config "$IOP_WORK/right" responder "$IOP_RIGHT_OUTER" "" \
-      "$IOP_RIGHT_LAN" "$IOP_LEFT_LAN"
-    iop_strongswan_start "$IOP_NS_RIGHT" "$IOP_WORK/right"
-    verify_args+=(--charon-log "$IOP_WORK/right/charon.log:responder")
-    ;;
-  tcpsec)
-    mkdir -p "$IOP_WORK/right"
-    iop_tcpsec_config "$IOP_WORK/right/hub.conf" responder "$IOP_RIGHT_OUTER" "" \
-      "$IOP_RIGHT_LAN" "$IOP_LEFT_LAN" "$IOP_RIGHT_INNER" "$IOP_WORK/right/control.sock"
-    iop_tcpsec_start "$IOP_NS_RIGHT" "$gateway_dir/tcpsec-hub" "$IOP_WORK/right/hub.conf" \
-      "$IOP_WORK/right/keylog" "$IOP_WORK/right/tcpsec.log"
-    verify_args+=(--keylog "$IOP_WORK/right/keylog")
-    tcpsec_program=$gateway_dir/tcpsec-hub
-    tcpsec_config=$IOP_WORK/right/hub.conf
-    ;;
-esac
-
-# --> initiator: IKE_SA_INIT, IKE_AUTH with the first Child SA
-case $initiator in
-  strongswan)
-    iop_inner_address "$IOP_NS_LEFT" "$IOP_LEFT_INNER"
-    iop_strongswan_config "$IOP_WORK/left" initiator "$IOP_LEFT_OUTER" "$IOP_RIGHT_OUTER" \
-      "$IOP_LEFT_LAN" "$IOP_RIGHT_LAN"
-    iop_strongswan_start "$IOP_NS_LEFT" "$IOP_WORK/left"
-    verify_args+=(--charon-log "$IOP_WORK/left/charon.log:initiator")
-    iop_strongswan_initiate "$IOP_WORK/left"
-    ;;
-  tcpsec)
-    mkdir -p "$IOP_WORK/left"
-    iop_tcpsec_config "$IOP_WORK/left/spoke.conf" initiator "$IOP_LEFT_OUTER" "$IOP_RIGHT_OUTER" \
-      "$IOP_LEFT_LAN" "$IOP_RIGHT_LAN" "$IOP_LEFT_INNER" "$IOP_WORK/left/control.sock"
-    iop_tcpsec_start "$IOP_NS_LEFT" "$gateway_dir/tcpsec-spoke" "$IOP_WORK/left/spoke.conf" \
-      "$IOP_WORK/left/keylog" "$IOP_WORK/left/tcpsec.log"
-    verify_args+=(--keylog "$IOP_WORK/left/keylog")
-    tcpsec_program=$gateway_dir/tcpsec-spoke
-    tcpsec_config=$IOP_WORK/left/spoke.conf
-    # The spoke initiates by itself, and strongSwan responds on the right.
-    iop_wait_for 200 iop_strongswan_installed "$IOP_WORK/right" ||
-      iop_fail "no Child SA installed on the strongSwan responder within 20 s"
-    ;;
-esac
+iop_start_peers "$initiator" "$responder" "$gateway_dir"
 iop_log "tunnel up"
 
-if [ -n "${tcpsec_program:-}" ]; then
-  if "$tcpsec_program" -c "$tcpsec_config" status >"$IOP_WORK/status.txt" 2>&1; then
-    sed 's/^/status: /' "$IOP_WORK/status.txt"
-  else
-    iop_fail "'$(basename "$tcpsec_program") status' failed: $(cat "$IOP_WORK/status.txt")"
-  fi
+if [ -n "$IOP_TCPSEC_PROGRAM" ]; then
+  iop_tcpsec_status "$IOP_WORK/status.txt"
+  sed 's/^/status: /' "$IOP_WORK/status.txt"
 fi
 
 iop_ping "$IOP_NS_LEFT" "$IOP_LEFT_INNER" "$IOP_RIGHT_INNER"
@@ -144,7 +96,7 @@ esac
 iop_capture_stop "$capture"
 
 python3 "$here/verify_capture.py" --capture "$capture" --suite "$suite" \
-  --min-ike 6 --min-esp 2000 --data-port "$IOP_BULK_PORT" "${verify_args[@]}" ||
+  --min-ike 6 --min-esp 2000 --data-port "$IOP_BULK_PORT" "${IOP_VERIFY_ARGS[@]}" ||
   iop_fail "the capture did not decode as expected"
 
 # The checks must be able to fail: the same capture decoded with one bit of

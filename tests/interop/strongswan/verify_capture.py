@@ -13,12 +13,22 @@ Keys come from one source per tshark run:
 
   --charon-log FILE:ROLE  a charon log written with "ike = 4" and "chd = 4";
                           ROLE is initiator or responder (the role of that
-                          charon in the IKE SA), which determines the key
-                          that protects each ESP SPI. The IKE SPIs are not in
-                          the log: they are taken from the IKE_SA_INIT
-                          response in the capture.
+                          charon in the IKE SA). The IKE SPIs are not in the
+                          log: the first IKE SA's are taken from the
+                          IKE_SA_INIT response in the capture, and those of
+                          IKE SAs made by rekeys from the message headers,
+                          in the order in which they first appear.
   --keylog FILE           a tcpsec key log (-k): "uat:ikev2_decryption_table:"
                           and "uat:esp_sa:" lines for tshark's -o option.
+
+Child SA keys are named after the initiator of the exchange that created
+the Child SA (RFC 7296 section 2.17), which after a rekey can be the IKE
+SA's responder. charon derives the keys in the thread that parsed the
+message, so the exchange role is read from that thread's last "parsed ...
+request" or "parsed ... response" line; ROLE is used only when no such line
+precedes the keys. The SPI order breaks when two IKE SAs are created at
+once (a rekey collision), which the rekey cases avoid by letting one side
+rekey.
 
 Exit status 0 when every check passes, 1 otherwise.
 """
@@ -67,15 +77,21 @@ SUITE_TRANSFORMS = {
 SEVERITY_ERROR = 0x00800000
 
 IKE_SA_INIT = 34
+CREATE_CHILD_SA = 36
 FLAG_RESPONSE = 0x20
 PAYLOAD_KE = 34
 PAYLOAD_SK = 46
+NOTIFY_REKEY_SA = 16393
 
 LOG_PREFIX = r"^(?:\S+ )?(\d+)\[(\w+)\] "
 LOG_HEADER = re.compile(LOG_PREFIX + r"(.+?) => (\d+) bytes @ 0x[0-9a-fA-F]+\s*$")
 LOG_DUMP = re.compile(LOG_PREFIX + r"\s*\d+: ((?:[0-9A-F]{2} )*[0-9A-F]{2})")
+# charon 5.9 logs "inbound CHILD_SA ..." and then "outbound CHILD_SA ..."
+# when it installs a rekeyed pair in two steps; the keys precede the first.
 LOG_CHILD = re.compile(
-    LOG_PREFIX + r"CHILD_SA \S+ established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o")
+    LOG_PREFIX + r"(?:inbound |outbound )?CHILD_SA \S+ established with SPIs "
+    r"([0-9a-f]{8})_i ([0-9a-f]{8})_o")
+LOG_PARSED = re.compile(LOG_PREFIX + r"parsed \S+ (request|response) \d+ ")
 
 IKE_KEYS = {"Sk_ei secret": "ei", "Sk_er secret": "er",
             "Sk_ai secret": "ai", "Sk_ar secret": "ar", "Sk_pr secret": "pr"}
@@ -96,14 +112,22 @@ class Failures:
 def parse_charon_log(path):
     """Return (IKE key sets, Child SA key sets) in the order charon derived
     them. A hex dump follows its header line in the same thread, so the
-    lines of concurrent threads are distinguished by the thread number."""
+    lines of concurrent threads are distinguished by the thread number.
+    Each Child SA key set has "exchange_role": "initiator" when the thread
+    had last parsed a response (this charon started the exchange),
+    "responder" after a request, None when no message was parsed yet."""
     pending = {}   # thread -> [name, length, bytes]
     ike_current = {}
     child_current = {}
+    last_parsed = {}  # thread -> "request" or "response"
     ike_sas, child_sas = [], []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
+            m = LOG_PARSED.match(line)
+            if m:
+                last_parsed[m.group(1)] = m.group(3)
+                continue
             m = LOG_HEADER.match(line)
             if m:
                 thread, name, length = m.group(1), m.group(3), int(m.group(4))
@@ -125,11 +149,15 @@ def parse_charon_log(path):
                     if IKE_KEYS[name] == "pr":  # the last key derived
                         ike_sas.append(ike_current.pop(thread))
                 else:
-                    child_current.setdefault(thread, {})[CHILD_KEYS[name]] = value
+                    keys = child_current.setdefault(thread, {})
+                    keys[CHILD_KEYS[name]] = value
+                    keys["exchange_role"] = {"response": "initiator",
+                                             "request": "responder"}.get(
+                                                 last_parsed.get(thread))
                 continue
             m = LOG_CHILD.match(line)
-            if m:
-                keys = child_current.pop(m.group(1), {})
+            if m and m.group(1) in child_current:
+                keys = child_current.pop(m.group(1))
                 keys["spi_in"], keys["spi_out"] = m.group(3), m.group(4)
                 child_sas.append(keys)
     return ike_sas, child_sas
@@ -145,22 +173,28 @@ def tshark(args):
     return proc.stdout
 
 
-def ike_sa_init_spis(capture):
-    """SPI pairs of the IKE_SA_INIT responses that carry a KE payload, in
-    capture order."""
-    out = tshark(["-r", capture, "-Y", "isakmp.exchangetype == %d" % IKE_SA_INIT,
+def ike_sa_spis(capture):
+    """SPI pairs of the IKE SAs in the capture, in the order charon derives
+    their keys. A pair counts from the IKE_SA_INIT response with a KE
+    payload that made it, or, for an IKE SA made by a rekey, from the first
+    header that carries it."""
+    out = tshark(["-r", capture, "-Y", "isakmp",
                   "-T", "fields", "-E", "separator=\t", "-E", "aggregator=,",
                   "-e", "isakmp.ispi", "-e", "isakmp.rspi", "-e", "isakmp.flags",
-                  "-e", "isakmp.typepayload"])
+                  "-e", "isakmp.exchangetype", "-e", "isakmp.typepayload"])
     pairs = []
     for line in out.splitlines():
         fields = line.split("\t")
-        if len(fields) < 4 or not fields[2]:
+        if len(fields) < 5 or not fields[2]:
+            continue
+        pair = (fields[0].replace(":", ""), fields[1].replace(":", ""))
+        if pair[1].strip("0") == "" or pair in pairs:
             continue
         flags = int(fields[2], 16)
-        types = [int(t) for t in fields[3].split(",") if t]
-        if flags & FLAG_RESPONSE and PAYLOAD_KE in types:
-            pairs.append((fields[0].replace(":", ""), fields[1].replace(":", "")))
+        types = [int(t) for t in fields[4].split(",") if t]
+        if fields[3] == str(IKE_SA_INIT) and not (flags & FLAG_RESPONSE and PAYLOAD_KE in types):
+            continue
+        pairs.append(pair)
     return pairs
 
 
@@ -170,9 +204,9 @@ def flip_first_bit(hex_key):
 
 def rows_from_charon(capture, path, role, names, flip_esp_keys=False):
     ike_sas, child_sas = parse_charon_log(path)
-    spis = ike_sa_init_spis(capture)
+    spis = ike_sa_spis(capture)
     if len(ike_sas) != len(spis):
-        raise RuntimeError("%s: %d IKE SAs derived but %d IKE_SA_INIT responses "
+        raise RuntimeError("%s: %d IKE SAs derived but %d IKE SPI pairs "
                            "captured" % (path, len(ike_sas), len(spis)))
     if not child_sas:
         raise RuntimeError("%s: no Child SA keys found" % path)
@@ -182,8 +216,8 @@ def rows_from_charon(capture, path, role, names, flip_esp_keys=False):
             spi_i, spi_r, keys["ei"], keys["er"], names["ike_encr"],
             keys.get("ai", ""), keys.get("ar", ""), names["ike_integ"]))
     for keys in child_sas:
-        # The initiator's outbound SA uses the initiator's keys.
-        if role == "initiator":
+        # The exchange initiator's outbound SA uses the initiator's keys.
+        if (keys.get("exchange_role") or role) == "initiator":
             by_spi = {keys["spi_out"]: "i", keys["spi_in"]: "r"}
         else:
             by_spi = {keys["spi_out"]: "r", keys["spi_in"]: "i"}
@@ -263,13 +297,15 @@ def decode_frames(capture, options):
 
 
 def decode_ike(capture, options):
-    """Per IKE message: (frame, exchange, flags, has SK, decrypted, integrity
-    correct, integrity error)."""
+    """Per IKE message: frame, exchange, flags, whether it has an SK payload,
+    was decrypted, has a correct integrity checksum or an integrity error,
+    and the payload and notify types (of the decrypted inner payloads too)."""
     out = tshark(["-r", capture] + options + ["-Y", "isakmp", "-T", "pdml"])
     messages = []
     for packet in ET.fromstring(out).iter("packet"):
         frame = exchange = flags = None
         has_sk = decrypted = icd_correct = icd_error = False
+        payloads, notifies = [], []
         for field in packet.iter("field"):
             name = field.get("name")
             if name == "frame.number":
@@ -278,8 +314,11 @@ def decode_ike(capture, options):
                 exchange = int(field.get("show"))
             elif name == "isakmp.flags" and flags is None:
                 flags = int(field.get("show"), 0)
-            elif name == "isakmp.typepayload" and field.get("show") == str(PAYLOAD_SK):
-                has_sk = True
+            elif name == "isakmp.typepayload":
+                payloads.append(int(field.get("show")))
+                has_sk = has_sk or payloads[-1] == PAYLOAD_SK
+            elif name == "isakmp.notify.msgtype":
+                notifies.append(int(field.get("show")))
             elif name == "isakmp.enc.decrypted":
                 decrypted = True
             elif name == "isakmp.enc.icd":
@@ -288,8 +327,24 @@ def decode_ike(capture, options):
                 icd_error = True
         messages.append({"frame": frame, "exchange": exchange, "flags": flags,
                          "sk": has_sk, "decrypted": decrypted,
-                         "icd_correct": icd_correct, "icd_error": icd_error})
+                         "icd_correct": icd_correct, "icd_error": icd_error,
+                         "payloads": payloads, "notifies": notifies})
     return messages
+
+
+def check_child_rekeys(messages, label, expect_pfs, failures):
+    """Every decrypted Child SA rekey request (CREATE_CHILD_SA with
+    REKEY_SA) must carry a KE payload when PFS is configured, and none
+    without PFS."""
+    rekeys = [m for m in messages
+              if m["exchange"] == CREATE_CHILD_SA and not m["flags"] & FLAG_RESPONSE
+              and m["decrypted"] and NOTIFY_REKEY_SA in m["notifies"]]
+    failures.check(rekeys, "%s: no decrypted Child SA rekey request (CREATE_CHILD_SA "
+                   "with REKEY_SA)" % label)
+    wrong = [m["frame"] for m in rekeys if (PAYLOAD_KE in m["payloads"]) != expect_pfs]
+    failures.check(not wrong, "%s: Child SA rekey requests %s a KE payload in frames %s"
+                   % (label, "without" if expect_pfs else "with", wrong[:10]))
+    return len(rekeys)
 
 
 def describe_frames(capture, options, numbers):
@@ -350,7 +405,7 @@ def check_proposals(capture, suite, failures):
 
 
 def check_run(capture, rows, decryptable, label, minimum_ike, minimum_esp, data_ports,
-              failures):
+              failures, expect_pfs=None, minimum_esp_sas=0):
     decrypt = decryptable and bool(rows)
     # Inner TCP payload on these ports is opaque test data. Without this,
     # a heuristic dissector may claim random bytes, ask for reassembly and
@@ -381,14 +436,18 @@ def check_run(capture, rows, decryptable, label, minimum_ike, minimum_esp, data_
                    % (label, len(ike_frames), minimum_ike))
     failures.check(len(esp_frames) >= minimum_esp, "%s: %d ESP packets, expected at least %d"
                    % (label, len(esp_frames), minimum_esp))
+    esp_spis = {f["esp"] for f in esp_frames}
+    failures.check(len(esp_spis) >= minimum_esp_sas, "%s: %d ESP SPIs, expected at least %d"
+                   % (label, len(esp_spis), minimum_esp_sas))
 
     messages = decode_ike(capture, options)
     failures.check(len(messages) == len(ike_frames),
                    "%s: %d IKE messages in PDML, %d in the field pass"
                    % (label, len(messages), len(ike_frames)))
     sk_messages = [m for m in messages if m["sk"]]
-    summary = "%s: %d frames, %d IKE messages (%d with SK), %d ESP packets, %d keepalives" % (
-        label, len(frames), len(messages), len(sk_messages), len(esp_frames), len(keepalives))
+    summary = ("%s: %d frames, %d IKE messages (%d with SK), %d ESP packets on %d SPIs, "
+               "%d keepalives" % (label, len(frames), len(messages), len(sk_messages),
+                                  len(esp_frames), len(esp_spis), len(keepalives)))
     if decrypt:
         bad_ike = [m["frame"] for m in sk_messages
                    if not (m["decrypted"] and m["icd_correct"]) or m["icd_error"]]
@@ -400,6 +459,10 @@ def check_run(capture, rows, decryptable, label, minimum_ike, minimum_esp, data_
             describe_frames(capture, options, bad_esp)
         summary += "; decrypted: %d SK payloads and %d ESP ICVs good" % (
             len(sk_messages) - len(bad_ike), len(esp_frames) - len(bad_esp))
+        if expect_pfs is not None:
+            summary += "; %d Child SA rekey requests, each %s KE payload" % (
+                check_child_rekeys(messages, label, expect_pfs, failures),
+                "with a" if expect_pfs else "without")
     elif decryptable:
         summary += "; not decrypted: no keys"
     else:
@@ -416,6 +479,13 @@ def main():
     parser.add_argument("--keylog", action="append", default=[])
     parser.add_argument("--min-ike", type=int, default=4)
     parser.add_argument("--min-esp", type=int, default=1)
+    parser.add_argument("--min-ike-sas", type=int, default=1,
+                        help="minimum number of IKE SPI pairs in the capture")
+    parser.add_argument("--min-esp-sas", type=int, default=1,
+                        help="minimum number of ESP SPIs in the capture")
+    parser.add_argument("--pfs", choices=("yes", "no"),
+                        help="require a KE payload in every decrypted Child SA "
+                             "rekey request (yes) or in none (no)")
     parser.add_argument("--data-port", type=int, action="append", default=[],
                         help="TCP port of inner test traffic to decode as opaque data")
     parser.add_argument("--flip-esp-keys", action="store_true",
@@ -443,12 +513,18 @@ def main():
                            "line per ESP SA direction" % path)
             sources.append(("tcpsec key log", rows))
         check_proposals(args.capture, args.suite, failures)
+        ike_pairs = ike_sa_spis(args.capture)
+        failures.check(len(ike_pairs) >= args.min_ike_sas,
+                       "%d IKE SPI pairs in the capture, expected at least %d"
+                       % (len(ike_pairs), args.min_ike_sas))
         if names is None or not sources:
             # Nothing to decrypt with: one decode checks framing and counts.
             sources = [("no decryption", [])]
+        expect_pfs = None if args.pfs is None else args.pfs == "yes"
         for label, rows in sources:
             check_run(args.capture, rows, names is not None, label,
-                      args.min_ike, args.min_esp, args.data_port, failures)
+                      args.min_ike, args.min_esp, args.data_port, failures,
+                      expect_pfs, args.min_esp_sas)
     except (RuntimeError, ET.ParseError, KeyError, ValueError) as e:
         failures.items.append("cannot check the capture: %s" % e)
 
