@@ -36,12 +36,10 @@
 #   REKEYER    strongswan: swanctl.conf rekeys the Child SA every 20 s and
 #              the IKE SA after 50 s (rand_time 0), tcpsec keeps its default
 #              lifetimes (12 h and 24 h);
-#              tcpsec: keylifeseconds 120 and keylife 150, the shortest
-#              lifetimes tcpsec's configuration accepts, while strongSwan
-#              rekeys only after an hour. tcpsec rekeys at 90 % of a
-#              lifetime less a random jitter of up to 10 % of that, so
-#              Child SA rekeys come after 97 to 108 s and the IKE SA rekey
-#              after 121 to 135 s, and this variant runs for about 4 min
+#              tcpsec: keylifeseconds 120 and keylife 150 (the shortest
+#              hard lifetimes tcpsec's configuration accepts) with the soft
+#              lifetimes child-rekey 20 and ike-rekey 50 and no jitter,
+#              while strongSwan rekeys only after an hour
 #   PFS        pfs: the ESP proposals name the suite's DH group on both
 #              sides (strongSwan "-ecp256", tcpsec "set pfs enable"), so
 #              every Child SA rekey makes a new key exchange; nopfs: no
@@ -127,12 +125,13 @@ case $rekeyer in
   tcpsec)
     IOP_TCPSEC_KEYLIFESECONDS=120
     IOP_TCPSEC_KEYLIFE=150
+    IOP_TCPSEC_CHILD_REKEY=20
+    IOP_TCPSEC_IKE_REKEY=50
     IOP_SS_CHILD_REKEY_TIME=3600
     IOP_SS_IKE_REKEY_TIME=3600
     IOP_SS_DPD_DELAY=$dpd_interval
-    # Two Child SA rekeys (97-108 s and 194-216 s) and the IKE SA rekey
-    # (121-135 s), with 30 s to spare.
-    rekey_deadline=250
+    # Two Child SA rekeys (20 s, 40 s) and the IKE SA rekey (50 s).
+    rekey_deadline=100
     ;;
 esac
 
