@@ -333,7 +333,12 @@ void tcpsec_ike_child_remove(tcpsec_ike_sa *sa, ike_child *child, int reason) {
     return;
   tcpsec_log(sa->ctx, TCPSEC_LOG_INFO, IKE_LOG,
              "Child SA %08x/%08x deleted: %s", copy.spi_in, copy.spi_out,
-             reason == 0 ? "local request" : tcpsec_strerror(reason));
+             reason == 0 ? (copy.replaced ? "replaced by a rekey"
+                                          : "local request")
+             : reason == TCPSEC_ERR_IKE_SA_DELETED &&
+                     sa->state == TCPSEC_IKE_SA_ESTABLISHED
+                 ? "the peer deleted it"
+                 : tcpsec_strerror(reason));
   tcpsec_ike_cb_child_deleted(sa, &copy, reason);
 }
 
