@@ -304,6 +304,17 @@ static int gen_make(tcpsec_ike_sa *sa, ike_gen *out, const ike_suite *suite,
 
 /* ---- initiator: requests ------------------------------------------------ */
 
+/* The PFS group of our KEi: the IKE SA's own group when it is one of our
+ * PFS groups, since the peer accepted it already and some peers (Libreswan)
+ * expect it, else our first PFS group; 0 without PFS. */
+static uint16_t pfs_group_for(tcpsec_ike_sa *sa) {
+  if (tcpsec_ike_pfs_first(&sa->cfg) == 0)
+    return 0;
+  if (tcpsec_ike_pfs_allowed(&sa->cfg, sa->suite.ke))
+    return sa->suite.ke;
+  return tcpsec_ike_pfs_first(&sa->cfg);
+}
+
 static ike_child *child_to_rekey(tcpsec_ike_sa *sa) {
   size_t i;
 
@@ -420,8 +431,7 @@ int tcpsec_ike_create_start(tcpsec_ike_sa *sa, ike_request_kind kind,
     tcpsec_store_be32(spi, child->spi_in);
     tcpsec_ike_builder_add_notify(&b, TCPSEC_IKE_PROTO_ESP, spi, 4,
                                   TCPSEC_IKE_N_REKEY_SA, NULL, 0);
-    group = child->pfs_group != 0 ? child->pfs_group
-                                  : tcpsec_ike_pfs_first(&sa->cfg);
+    group = child->pfs_group != 0 ? child->pfs_group : pfs_group_for(sa);
     rv = create_child_payloads(sa, &b, group);
   } else {
     ike_create_queued *q = &sa->create_queue[0];
@@ -432,7 +442,7 @@ int tcpsec_ike_create_start(tcpsec_ike_sa *sa, ike_request_kind kind,
     sa->create.count_r = q->count_r;
     memmove(sa->create_queue, sa->create_queue + 1,
             (--sa->create_queue_count) * sizeof(*q));
-    rv = create_child_payloads(sa, &b, tcpsec_ike_pfs_first(&sa->cfg));
+    rv = create_child_payloads(sa, &b, pfs_group_for(sa));
   }
   if (rv == 0)
     rv = tcpsec_ike_send_request(sa, &b, kind, sa->create.rekey_spi_in,

@@ -287,6 +287,8 @@ tcpsec_conf() {
 		echo "        set proposal $p2"
 		echo "        set src-subnet $local_net"
 		echo "        set dst-subnet $remote_net"
+		# TCPSEC_PFS=disable: Child SA rekeys without a key exchange.
+		[ -n "${TCPSEC_PFS:-}" ] && echo "        set pfs $TCPSEC_PFS"
 		echo "    next"
 		echo "end"
 		echo "config tcpsec system"
@@ -297,6 +299,11 @@ tcpsec_conf() {
 		echo "        set tun-name \"tcpsec0\""
 		echo "        set tunnel-address $local_inner/24"
 		echo "        set routes $remote_net"
+		# TCPSEC_CHILD_REKEY / TCPSEC_IKE_REKEY: soft lifetimes in seconds,
+		# so that tcpsec starts the rekeys during a case.
+		[ -n "${TCPSEC_CHILD_REKEY:-}" ] && echo "        set child-rekey $TCPSEC_CHILD_REKEY"
+		[ -n "${TCPSEC_IKE_REKEY:-}" ] && echo "        set ike-rekey $TCPSEC_IKE_REKEY"
+		[ -n "${TCPSEC_CHILD_REKEY:-}${TCPSEC_IKE_REKEY:-}" ] && echo "        set rekey-jitter 0"
 		echo "    next"
 		echo "end"
 	} >"$file"

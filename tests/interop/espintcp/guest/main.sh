@@ -31,6 +31,8 @@ reset-spoke              case_reset spoke
 reset-hub                case_reset hub
 rekey-child              case_rekey ipsec
 rekey-ike                case_rekey ike
+tcpsec-rekey-pfs         case_tcpsec_rekey enable
+tcpsec-rekey-nopfs       case_tcpsec_rekey disable
 "
 
 # End every process the case started (by the ids it recorded, then any
