@@ -12,6 +12,7 @@
 #include "config_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,92 @@ static int grow(void **array, size_t count, size_t element_size) {
   return 0;
 }
 
+/* The tables of the certificate sections and of config user peer: where
+ * the entries are, how large one is, and how a new one starts. */
+struct entry_table {
+  void **array;
+  size_t *count;
+  size_t size;
+  const char *block; /* block name for the limit message */
+};
+
+static struct entry_table certificate_table(struct config *cfg,
+                                            enum config_section section) {
+  struct entry_table t;
+
+  memset(&t, 0, sizeof(t));
+  switch (section) {
+  case CONFIG_SECTION_LOCAL_CERT:
+    t.array = (void **)&cfg->local_cert;
+    t.count = &cfg->local_cert_count;
+    t.size = sizeof(*cfg->local_cert);
+    t.block = "tcpsec certificate local";
+    break;
+  case CONFIG_SECTION_CA_CERT:
+    t.array = (void **)&cfg->ca_cert;
+    t.count = &cfg->ca_cert_count;
+    t.size = sizeof(*cfg->ca_cert);
+    t.block = "tcpsec certificate ca";
+    break;
+  default:
+    t.array = (void **)&cfg->user_peer;
+    t.count = &cfg->user_peer_count;
+    t.size = sizeof(*cfg->user_peer);
+    t.block = "user peer";
+    break;
+  }
+  return t;
+}
+
+/* Every entry of these tables starts with its name. */
+_Static_assert(offsetof(struct config_local_cert, name) == 0, "name first");
+_Static_assert(offsetof(struct config_ca_cert, name) == 0, "name first");
+_Static_assert(offsetof(struct config_user_peer, name) == 0, "name first");
+
+static char *entry_name(void *entry) { return (char *)entry; }
+
+static int open_certificate_entry(struct config_parser *parser,
+                                  enum config_section section,
+                                  const char *name, unsigned line,
+                                  void **entry) {
+  struct entry_table t = certificate_table(parser->cfg, section);
+  char *base;
+  size_t i;
+
+  for (i = 0; i < *t.count; i++) {
+    base = (char *)*t.array + i * t.size;
+    if (strcmp(entry_name(base), name) == 0) {
+      *entry = base;
+      return 0;
+    }
+  }
+  if (*t.count == CONFIG_CERT_MAX)
+    return config_fail(parser, line, TCPSEC_ERR_LIMIT,
+                       "edit: more than %d config %s entries",
+                       CONFIG_CERT_MAX, t.block);
+  if (grow(t.array, *t.count, t.size) != 0)
+    return config_fail(parser, line, TCPSEC_ERR_NO_MEMORY,
+                       "edit: out of memory");
+  base = (char *)*t.array + *t.count * t.size;
+  if (section == CONFIG_SECTION_LOCAL_CERT) {
+    struct config_local_cert *e = (struct config_local_cert *)(void *)base;
+    config_local_cert_default(e);
+    e->line = line;
+  } else if (section == CONFIG_SECTION_CA_CERT) {
+    struct config_ca_cert *e = (struct config_ca_cert *)(void *)base;
+    config_ca_cert_default(e);
+    e->line = line;
+  } else {
+    struct config_user_peer *e = (struct config_user_peer *)(void *)base;
+    config_user_peer_default(e);
+    e->line = line;
+  }
+  snprintf(entry_name(base), CONFIG_NAME_MAX + 1, "%s", name);
+  (*t.count)++;
+  *entry = base;
+  return 0;
+}
+
 /* Find or add the entry named `name` in the table of `section`. */
 static int open_entry(struct config_parser *parser,
                       enum config_section section, const char *name,
@@ -214,6 +301,11 @@ static int open_entry(struct config_parser *parser,
     *entry = &cfg->tunnel[cfg->tunnel_count++];
     return 0;
 
+  case CONFIG_SECTION_LOCAL_CERT:
+  case CONFIG_SECTION_CA_CERT:
+  case CONFIG_SECTION_USER_PEER:
+    return open_certificate_entry(parser, section, name, line, entry);
+
   default:
     return config_fail(parser, line, TCPSEC_ERR_INTERNAL,
                        "edit: internal error: no table");
@@ -233,6 +325,10 @@ static int close_entry(struct config_parser *parser, struct walk *walk) {
     return config_check_phase1(parser, entry);
   case CONFIG_SECTION_PHASE2:
     return config_check_phase2(parser, entry);
+  case CONFIG_SECTION_LOCAL_CERT:
+    return config_check_local_cert(parser, entry);
+  case CONFIG_SECTION_CA_CERT:
+    return config_check_ca_cert(parser, entry);
   default:
     return 0;
   }
@@ -242,7 +338,10 @@ static int close_entry(struct config_parser *parser, struct walk *walk) {
 
 static int is_table(enum config_section section) {
   return section == CONFIG_SECTION_PHASE1 || section == CONFIG_SECTION_PHASE2 ||
-         section == CONFIG_SECTION_TCPSEC_TUNNEL;
+         section == CONFIG_SECTION_TCPSEC_TUNNEL ||
+         section == CONFIG_SECTION_LOCAL_CERT ||
+         section == CONFIG_SECTION_CA_CERT ||
+         section == CONFIG_SECTION_USER_PEER;
 }
 
 /* Join words[1..] with spaces into buf. */
@@ -274,6 +373,9 @@ static int classify_block(struct config_parser *parser,
     {"vpn ipsec phase2-interface", CONFIG_SECTION_PHASE2},
     {"tcpsec system", CONFIG_SECTION_TCPSEC_SYSTEM},
     {"tcpsec tunnel", CONFIG_SECTION_TCPSEC_TUNNEL},
+    {"tcpsec certificate local", CONFIG_SECTION_LOCAL_CERT},
+    {"tcpsec certificate ca", CONFIG_SECTION_CA_CERT},
+    {"user peer", CONFIG_SECTION_USER_PEER},
   };
   size_t i;
 
@@ -296,9 +398,15 @@ static int classify_block(struct config_parser *parser,
   if (strcmp(st->word[1], "tcpsec") == 0)
     return config_fail(parser, st->line, TCPSEC_ERR_CONFIG,
                        "config %s: unknown block; expected config tcpsec "
-                       "system or config tcpsec tunnel",
+                       "system, tunnel, certificate local or certificate ca",
                        path);
   *section = CONFIG_SECTION_SKIPPED;
+  if (strcmp(path, "vpn certificate local") == 0 ||
+      strcmp(path, "vpn certificate ca") == 0)
+    return config_notice(parser, st->line,
+                         "config %s: block not used by tcpsec, skipped; "
+                         "name certificate files in config tcpsec %s",
+                         path, path + 4);
   return config_notice(parser, st->line,
                        "config %s: block not used by tcpsec, skipped", path);
 }
@@ -326,7 +434,8 @@ static int push_block(struct config_parser *parser, struct walk *walk,
     enum config_section outer = walk->stack[walk->depth - 1].section;
 
     if (outer == CONFIG_SECTION_TCPSEC_SYSTEM ||
-        outer == CONFIG_SECTION_TCPSEC_TUNNEL)
+        outer == CONFIG_SECTION_TCPSEC_TUNNEL ||
+        outer == CONFIG_SECTION_LOCAL_CERT || outer == CONFIG_SECTION_CA_CERT)
       return config_fail(parser, st->line, TCPSEC_ERR_CONFIG,
                          "config %s: tcpsec blocks have no nested blocks",
                          path);
@@ -507,6 +616,44 @@ static int check_rekey_times(struct config_parser *parser,
   return 0;
 }
 
+/* The certificate, peer and CA names of a phase 1 entry, and a trust
+ * anchor for a peer that signs. */
+static int check_certificate_names(struct config_parser *parser,
+                                   const struct config_phase1 *p1) {
+  const struct config *cfg = parser->cfg;
+  const struct config_user_peer *peer;
+  enum config_authmethod remote = p1->authmethod_remote == CONFIG_AUTH_SAME
+                                      ? p1->authmethod
+                                      : p1->authmethod_remote;
+
+  if (p1->authmethod == CONFIG_AUTH_SIGNATURE &&
+      config_find_local_cert(cfg, p1->certificate) == NULL)
+    return config_fail(parser, p1->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": certificate \"%s\" names no config "
+                       "tcpsec certificate local entry",
+                       p1->name, p1->certificate);
+  if (p1->peertype == CONFIG_PEERTYPE_PEER) {
+    peer = config_find_user_peer(cfg, p1->peer);
+    if (peer == NULL)
+      return config_fail(parser, p1->line, TCPSEC_ERR_CONFIG,
+                         "edit \"%s\": peer \"%s\" names no config user "
+                         "peer entry",
+                         p1->name, p1->peer);
+    if (peer->ca[0] == '\0' || config_find_ca_cert(cfg, peer->ca) == NULL)
+      return config_fail(parser, peer->line, TCPSEC_ERR_CONFIG,
+                         "edit \"%s\": ca \"%s\" names no config tcpsec "
+                         "certificate ca entry",
+                         peer->name, peer->ca);
+  }
+  if (remote == CONFIG_AUTH_SIGNATURE && cfg->ca_cert_count == 0)
+    return config_fail(parser, p1->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": the peer authenticates with a "
+                       "signature, but no config tcpsec certificate ca entry "
+                       "names a CA to trust",
+                       p1->name);
+  return 0;
+}
+
 static int check_references(struct config_parser *parser) {
   struct config *cfg = parser->cfg;
   size_t i;
@@ -536,14 +683,16 @@ static int check_references(struct config_parser *parser) {
   }
   for (i = 0; i < cfg->phase1_count; i++) {
     const struct config_phase1 *p1 = &cfg->phase1[i];
+    int rc = check_certificate_names(parser, p1);
 
+    if (rc != 0)
+      return rc;
     if (p1->transport != CONFIG_TRANSPORT_UDP && !cfg->system.ike_tcp_service) {
-      int rc = config_notice(parser, p1->line,
-                             "edit \"%s\": transport %s, but "
-                             "ike-tcp-service is disabled in config system "
-                             "settings: TCP is still used for this entry",
-                             p1->name,
-                             config_transport_name(p1->transport));
+      rc = config_notice(parser, p1->line,
+                         "edit \"%s\": transport %s, but ike-tcp-service is "
+                         "disabled in config system settings: TCP is still "
+                         "used for this entry",
+                         p1->name, config_transport_name(p1->transport));
       if (rc != 0)
         return rc;
     }
@@ -596,6 +745,9 @@ void config_free(struct config *cfg) {
   }
   free(cfg->phase2);
   free(cfg->tunnel);
+  free(cfg->local_cert);
+  free(cfg->ca_cert);
+  free(cfg->user_peer);
   free(cfg->notices);
   config_init(cfg);
 }
@@ -695,6 +847,39 @@ const struct config_tunnel *config_find_tunnel(const struct config *cfg,
   for (i = 0; i < cfg->tunnel_count; i++) {
     if (strcmp(cfg->tunnel[i].name, name) == 0)
       return &cfg->tunnel[i];
+  }
+  return NULL;
+}
+
+const struct config_local_cert *
+config_find_local_cert(const struct config *cfg, const char *name) {
+  size_t i;
+
+  for (i = 0; i < cfg->local_cert_count; i++) {
+    if (strcmp(cfg->local_cert[i].name, name) == 0)
+      return &cfg->local_cert[i];
+  }
+  return NULL;
+}
+
+const struct config_ca_cert *config_find_ca_cert(const struct config *cfg,
+                                                 const char *name) {
+  size_t i;
+
+  for (i = 0; i < cfg->ca_cert_count; i++) {
+    if (strcmp(cfg->ca_cert[i].name, name) == 0)
+      return &cfg->ca_cert[i];
+  }
+  return NULL;
+}
+
+const struct config_user_peer *
+config_find_user_peer(const struct config *cfg, const char *name) {
+  size_t i;
+
+  for (i = 0; i < cfg->user_peer_count; i++) {
+    if (strcmp(cfg->user_peer[i].name, name) == 0)
+      return &cfg->user_peer[i];
   }
   return NULL;
 }

@@ -11,9 +11,14 @@
  *
  * The parser turns the text into the plain structs below. It reads the
  * blocks `config system settings`, `config vpn ipsec phase1-interface`,
- * `config vpn ipsec phase2-interface`, and two tcpsec blocks for what
- * FortiOS keeps elsewhere: `config tcpsec system` and `config tcpsec tunnel`.
+ * `config vpn ipsec phase2-interface`, `config user peer`, and four
+ * tcpsec blocks for what FortiOS keeps elsewhere or in another form:
+ * `config tcpsec system`, `config tcpsec tunnel`, and `config tcpsec
+ * certificate local` and `config tcpsec certificate ca`, which name
+ * certificate and key files where FortiOS holds the PEM text itself.
  * docs/configuration.md lists every keyword with its default and unit.
+ * The parser reads no file besides the configuration: the programs read
+ * the certificate and key files when they start.
  *
  * FortiOS keywords that tcpsec has no use for are accepted and reported as
  * notices. A wrong value for a keyword tcpsec uses is an error that names
@@ -42,6 +47,9 @@
 #define CONFIG_DHGRP_MAX 8             /* key exchange groups in one list */
 #define CONFIG_ROUTES_MAX 32           /* routes of one tunnel */
 #define CONFIG_PATH_MAX 107            /* control socket path (sun_path) */
+#define CONFIG_FILE_PATH_MAX 255       /* certificate and key file paths */
+#define CONFIG_CERT_MAX 64             /* entries of each certificate table
+                                          and of config user peer */
 #define CONFIG_PHASE1_MAX 64
 #define CONFIG_PHASE2_MAX 256
 #define CONFIG_TUNNEL_MAX 64
@@ -55,7 +63,23 @@ enum config_phase1_type {
 
 enum config_peertype {
   CONFIG_PEERTYPE_ANY = 0, /* accept any peer identity */
-  CONFIG_PEERTYPE_ONE = 1  /* the peer's identity must equal peerid */
+  CONFIG_PEERTYPE_ONE = 1, /* the peer's identity must equal peerid */
+  CONFIG_PEERTYPE_PEER = 2 /* the peer's certificate must lead to the CA of
+                              the `config user peer` entry named by peer */
+};
+
+/* Authentication method of one side (FortiOS authmethod,
+ * authmethod-remote). */
+enum config_authmethod {
+  CONFIG_AUTH_PSK = 0,       /* pre-shared key: psksecret */
+  CONFIG_AUTH_SIGNATURE = 1, /* certificate and digital signature */
+  CONFIG_AUTH_SAME = 2       /* authmethod-remote unset: as authmethod */
+};
+
+/* RSA padding of digital signatures (FortiOS rsa-signature-format). */
+enum config_rsa_signature_format {
+  CONFIG_RSA_PKCS1 = 0, /* RSASSA-PKCS1-v1_5 */
+  CONFIG_RSA_PSS = 1    /* RSASSA-PSS */
 };
 
 enum config_transport {
@@ -143,6 +167,12 @@ struct config_phase1 {
   char peerid[CONFIG_ID_MAX + 1];  /* "" = any */
   enum config_nat_traversal nat_traversal;
   uint32_t keepalive_s; /* NAT-T keepalive interval */
+  enum config_authmethod authmethod;        /* PSK or SIGNATURE */
+  enum config_authmethod authmethod_remote; /* SAME, PSK or SIGNATURE */
+  char certificate[CONFIG_NAME_MAX + 1]; /* config tcpsec certificate local
+                                            entry; "" = none */
+  char peer[CONFIG_NAME_MAX + 1];        /* config user peer entry */
+  enum config_rsa_signature_format rsa_signature_format;
 };
 
 /* One `edit` entry of `config vpn ipsec phase2-interface`. */
@@ -180,6 +210,32 @@ struct config_tunnel {
   uint32_t rekey_jitter_percent; /* random part taken off soft lifetimes */
   uint32_t rekey_grace_s;        /* peer-replaced pairs kept at most this */
   uint32_t tcp_reconnect_max_s;  /* ceiling of the TCP reconnect backoff */
+  int send_certreq; /* 1: CERTREQ payloads name the trust anchors */
+};
+
+/* One `edit` entry of `config tcpsec certificate local`: this side's
+ * certificate chain (end-entity first) and its private key, as files. */
+struct config_local_cert {
+  char name[CONFIG_NAME_MAX + 1];
+  unsigned line;
+  char certificate_file[CONFIG_FILE_PATH_MAX + 1];
+  char private_key_file[CONFIG_FILE_PATH_MAX + 1];
+};
+
+/* One `edit` entry of `config tcpsec certificate ca`: a trusted CA
+ * certificate file. */
+struct config_ca_cert {
+  char name[CONFIG_NAME_MAX + 1];
+  unsigned line;
+  char ca_file[CONFIG_FILE_PATH_MAX + 1];
+};
+
+/* One `edit` entry of `config user peer`: the CA a peer's certificate must
+ * lead to. */
+struct config_user_peer {
+  char name[CONFIG_NAME_MAX + 1];
+  unsigned line;
+  char ca[CONFIG_NAME_MAX + 1]; /* config tcpsec certificate ca entry */
 };
 
 /* Message about a line that was accepted but has no effect. */
@@ -199,6 +255,12 @@ struct config {
   size_t phase2_count;
   struct config_tunnel *tunnel;
   size_t tunnel_count;
+  struct config_local_cert *local_cert;
+  size_t local_cert_count;
+  struct config_ca_cert *ca_cert;
+  size_t ca_cert_count;
+  struct config_user_peer *user_peer;
+  size_t user_peer_count;
   struct config_notice *notices; /* first CONFIG_NOTICES_MAX notices */
   size_t notice_count;
   size_t notices_dropped; /* notices past CONFIG_NOTICES_MAX */
@@ -247,6 +309,12 @@ const struct config_phase1 *config_find_phase1(const struct config *cfg,
                                                const char *name);
 const struct config_tunnel *config_find_tunnel(const struct config *cfg,
                                                const char *name);
+const struct config_local_cert *
+config_find_local_cert(const struct config *cfg, const char *name);
+const struct config_ca_cert *config_find_ca_cert(const struct config *cfg,
+                                                 const char *name);
+const struct config_user_peer *
+config_find_user_peer(const struct config *cfg, const char *name);
 
 /*
  * Join a proposal list with single spaces, as the library's proposal
@@ -258,5 +326,6 @@ int config_proposals_join(const struct config_proposals *list, char *buf,
 /* Text of an enum value as written in the file ("auto", "on-demand"). */
 const char *config_transport_name(enum config_transport transport);
 const char *config_dpd_name(enum config_dpd dpd);
+const char *config_authmethod_name(enum config_authmethod method);
 
 #endif /* EXAMPLE_CONFIG_H */

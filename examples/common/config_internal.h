@@ -58,6 +58,9 @@ enum config_section {
   CONFIG_SECTION_PHASE2,
   CONFIG_SECTION_TCPSEC_SYSTEM,
   CONFIG_SECTION_TCPSEC_TUNNEL,
+  CONFIG_SECTION_LOCAL_CERT, /* config tcpsec certificate local */
+  CONFIG_SECTION_CA_CERT,    /* config tcpsec certificate ca */
+  CONFIG_SECTION_USER_PEER,  /* config user peer */
   CONFIG_SECTION_SKIPPED
 };
 
@@ -95,6 +98,9 @@ void config_wipe(void *buf, size_t len);
 void config_phase1_default(struct config_phase1 *entry);
 void config_phase2_default(struct config_phase2 *entry);
 void config_tunnel_default(struct config_tunnel *entry);
+void config_local_cert_default(struct config_local_cert *entry);
+void config_ca_cert_default(struct config_ca_cert *entry);
+void config_user_peer_default(struct config_user_peer *entry);
 
 /* Apply a set, append or unset statement (words: command, keyword,
  * values...) to the entry of the section (the config's own settings for
@@ -109,5 +115,9 @@ int config_check_phase1(struct config_parser *parser,
                         struct config_phase1 *entry);
 int config_check_phase2(struct config_parser *parser,
                         struct config_phase2 *entry);
+int config_check_local_cert(struct config_parser *parser,
+                            struct config_local_cert *entry);
+int config_check_ca_cert(struct config_parser *parser,
+                         struct config_ca_cert *entry);
 
 #endif /* EXAMPLE_CONFIG_INTERNAL_H */

@@ -23,6 +23,9 @@ _Static_assert(sizeof(enum config_nat_traversal) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_segment_sequence) == sizeof(int),
                "enum size");
 _Static_assert(sizeof(enum config_keylife_type) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_authmethod) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_rsa_signature_format) == sizeof(int),
+               "enum size");
 
 enum value_kind {
   VALUE_CHOICE,     /* one word from a list; int field */
@@ -36,7 +39,9 @@ enum value_kind {
   VALUE_SUBNET,     /* traffic selector; struct net_prefix */
   VALUE_ROUTES,     /* prefixes of a tunnel; routes and route_count */
   VALUE_HOST_PREFIX,/* interface address with prefix; struct net_prefix */
-  VALUE_IGNORED     /* FortiOS keyword tcpsec has no use for */
+  VALUE_IGNORED,    /* FortiOS keyword tcpsec has no use for */
+  VALUE_REJECTED    /* FortiOS keyword whose check tcpsec cannot make:
+                       an error, never silently ignored */
 };
 
 /* VALUE_TEXT checks. */
@@ -66,6 +71,8 @@ struct keyword {
   uint32_t min;   /* VALUE_UINT32 lower bound */
   uint32_t max;   /* VALUE_UINT32 upper bound */
   unsigned flags; /* TEXT_* or FAMILY_IPV6_ONLY */
+  /* VALUE_CHOICE: the words. VALUE_REJECTED: one element whose notice is
+   * the error text, saying why and what to use instead. */
   const struct choice *choices;
 };
 
@@ -94,10 +101,18 @@ static const struct choice peertypes[] = {
    "any peer identity is accepted; use peertype one with peerid to check it",
    0},
   {"one", CONFIG_PEERTYPE_ONE, NULL, 0},
+  {"peer", CONFIG_PEERTYPE_PEER, NULL, 0},
   {NULL, 0, NULL, 0}};
 
 static const struct choice authmethods[] = {
-  {"psk", 0, NULL, 0}, {NULL, 0, NULL, 0}};
+  {"psk", CONFIG_AUTH_PSK, NULL, 0},
+  {"signature", CONFIG_AUTH_SIGNATURE, NULL, 0},
+  {NULL, 0, NULL, 0}};
+
+static const struct choice rsa_signature_formats[] = {
+  {"pkcs1", CONFIG_RSA_PKCS1, NULL, 0},
+  {"pss", CONFIG_RSA_PSS, NULL, 0},
+  {NULL, 0, NULL, 0}};
 
 static const struct choice transports[] = {
   {"udp", CONFIG_TRANSPORT_UDP, NULL, 0},
@@ -162,7 +177,13 @@ static const struct keyword phase1_keywords[] = {
   {"remote-gw6", VALUE_ADDRESS, P1(remote_gw), 0, 0, FAMILY_IPV6_ONLY, NULL},
   {"ike-version", VALUE_CHOICE, NO_FIELD, 0, 0, 0, 0, ike_versions},
   {"peertype", VALUE_CHOICE, P1(peertype), 0, 0, 0, peertypes},
-  {"authmethod", VALUE_CHOICE, NO_FIELD, 0, 0, 0, 0, authmethods},
+  {"authmethod", VALUE_CHOICE, P1(authmethod), 0, 0, 0, authmethods},
+  {"authmethod-remote", VALUE_CHOICE, P1(authmethod_remote), 0, 0, 0,
+   authmethods},
+  {"certificate", VALUE_TEXT, P1(certificate), 0, 0, TEXT_NONEMPTY, NULL},
+  {"peer", VALUE_TEXT, P1(peer), 0, 0, TEXT_NONEMPTY, NULL},
+  {"rsa-signature-format", VALUE_CHOICE, P1(rsa_signature_format), 0, 0, 0,
+   rsa_signature_formats},
   {"proposal", VALUE_PROPOSALS, P1(proposal), 0, 0, 0, NULL},
   {"dhgrp", VALUE_DHGRP, P1(dhgrp), 0, 0, 0, NULL},
   {"transport", VALUE_CHOICE, P1(transport), 0, 0, 0, transports},
@@ -279,6 +300,46 @@ static const struct keyword tunnel_keywords[] = {
   {"rekey-grace", VALUE_UINT32, TUN(rekey_grace_s), 1, 3600, 0, NULL},
   {"tcp-reconnect-max", VALUE_UINT32, TUN(tcp_reconnect_max_s), 1, 3600, 0,
    NULL},
+  {"send-certreq", VALUE_CHOICE, TUN(send_certreq), 0, 0, 0, enable_disable},
+  {NULL, VALUE_IGNORED, NO_FIELD, 0, 0, 0, 0, NULL}};
+
+#define LCERT(member) FIELD(struct config_local_cert, member)
+#define CACERT(member) FIELD(struct config_ca_cert, member)
+#define UPEER(member) FIELD(struct config_user_peer, member)
+
+static const struct keyword local_cert_keywords[] = {
+  {"certificate-file", VALUE_TEXT, LCERT(certificate_file), 0, 0,
+   TEXT_ABSOLUTE_PATH | TEXT_NONEMPTY, NULL},
+  {"private-key-file", VALUE_TEXT, LCERT(private_key_file), 0, 0,
+   TEXT_ABSOLUTE_PATH | TEXT_NONEMPTY, NULL},
+  {NULL, VALUE_IGNORED, NO_FIELD, 0, 0, 0, 0, NULL}};
+
+static const struct keyword ca_cert_keywords[] = {
+  {"ca-file", VALUE_TEXT, CACERT(ca_file), 0, 0,
+   TEXT_ABSOLUTE_PATH | TEXT_NONEMPTY, NULL},
+  {NULL, VALUE_IGNORED, NO_FIELD, 0, 0, 0, 0, NULL}};
+
+/* Checks of the peer's certificate that tcpsec does not make: accepting
+ * the line would let in peers the administrator meant to keep out. */
+static const struct choice peer_name_rejection[] = {
+  {NULL, 0,
+   "tcpsec does not match certificate names with config user peer; check "
+   "the peer's identity with peertype one and peerid instead",
+   0}};
+static const struct choice ldap_rejection[] = {
+  {NULL, 0, "LDAP checks of peers are not supported", 0}};
+static const struct choice ocsp_rejection[] = {
+  {NULL, 0, "OCSP is not supported", 0}};
+
+static const struct keyword user_peer_keywords[] = {
+  {"ca", VALUE_TEXT, UPEER(ca), 0, 0, TEXT_NONEMPTY, NULL},
+  {"cn", VALUE_REJECTED, NO_FIELD, 0, 0, 0, 0, peer_name_rejection},
+  {"subject", VALUE_REJECTED, NO_FIELD, 0, 0, 0, 0, peer_name_rejection},
+  {"ldap-server", VALUE_REJECTED, NO_FIELD, 0, 0, 0, 0, ldap_rejection},
+  {"ocsp-override-server", VALUE_REJECTED, NO_FIELD, 0, 0, 0, 0,
+   ocsp_rejection},
+  IGNORED("cn-type"),
+  IGNORED("mandatory-ca-verify"),
   {NULL, VALUE_IGNORED, NO_FIELD, 0, 0, 0, 0, NULL}};
 
 /* ---- defaults --------------------------------------------------------- */
@@ -326,6 +387,9 @@ void config_phase1_default(struct config_phase1 *entry) {
   entry->rekey = 1;
   entry->nat_traversal = CONFIG_NAT_TRAVERSAL_ENABLE;
   entry->keepalive_s = 10;
+  entry->authmethod = CONFIG_AUTH_PSK;
+  entry->authmethod_remote = CONFIG_AUTH_SAME;
+  entry->rsa_signature_format = CONFIG_RSA_PKCS1;
 }
 
 void config_phase2_default(struct config_phase2 *entry) {
@@ -349,6 +413,19 @@ void config_tunnel_default(struct config_tunnel *entry) {
   entry->rekey_jitter_percent = 10;
   entry->rekey_grace_s = 30;
   entry->tcp_reconnect_max_s = 30;
+  entry->send_certreq = 1;
+}
+
+void config_local_cert_default(struct config_local_cert *entry) {
+  memset(entry, 0, sizeof(*entry));
+}
+
+void config_ca_cert_default(struct config_ca_cert *entry) {
+  memset(entry, 0, sizeof(*entry));
+}
+
+void config_user_peer_default(struct config_user_peer *entry) {
+  memset(entry, 0, sizeof(*entry));
 }
 
 const char *config_transport_name(enum config_transport transport) {
@@ -359,6 +436,18 @@ const char *config_transport_name(enum config_transport transport) {
     return "tcp";
   case CONFIG_TRANSPORT_AUTO:
     return "auto";
+  }
+  return "?";
+}
+
+const char *config_authmethod_name(enum config_authmethod method) {
+  switch (method) {
+  case CONFIG_AUTH_PSK:
+    return "psk";
+  case CONFIG_AUTH_SIGNATURE:
+    return "signature";
+  case CONFIG_AUTH_SAME:
+    return "same as authmethod";
   }
   return "?";
 }
@@ -388,6 +477,15 @@ static void section_default(enum config_section section, void *out) {
     break;
   case CONFIG_SECTION_TCPSEC_TUNNEL:
     config_tunnel_default(out);
+    break;
+  case CONFIG_SECTION_LOCAL_CERT:
+    config_local_cert_default(out);
+    break;
+  case CONFIG_SECTION_CA_CERT:
+    config_ca_cert_default(out);
+    break;
+  case CONFIG_SECTION_USER_PEER:
+    config_user_peer_default(out);
     break;
   case CONFIG_SECTION_SYSTEM_SETTINGS:
     config_init(&defaults);
@@ -840,6 +938,12 @@ static const struct keyword *section_table(enum config_section section) {
     return tcpsec_system_keywords;
   case CONFIG_SECTION_TCPSEC_TUNNEL:
     return tunnel_keywords;
+  case CONFIG_SECTION_LOCAL_CERT:
+    return local_cert_keywords;
+  case CONFIG_SECTION_CA_CERT:
+    return ca_cert_keywords;
+  case CONFIG_SECTION_USER_PEER:
+    return user_peer_keywords;
   case CONFIG_SECTION_SKIPPED:
     break;
   }
@@ -848,7 +952,9 @@ static const struct keyword *section_table(enum config_section section) {
 
 static int is_tcpsec_section(enum config_section section) {
   return section == CONFIG_SECTION_TCPSEC_SYSTEM ||
-         section == CONFIG_SECTION_TCPSEC_TUNNEL;
+         section == CONFIG_SECTION_TCPSEC_TUNNEL ||
+         section == CONFIG_SECTION_LOCAL_CERT ||
+         section == CONFIG_SECTION_CA_CERT;
 }
 
 /* Levenshtein distance, capped: returns 3 for anything above 2. */
@@ -904,7 +1010,7 @@ static int unknown_keyword(struct config_parser *parser,
 
   config_quote(st->word[1], st->length[1], quoted, sizeof(quoted));
   for (k = table; k->name != NULL; k++) {
-    if (k->kind == VALUE_IGNORED)
+    if (k->kind == VALUE_IGNORED || k->kind == VALUE_REJECTED)
       continue;
     if (equal_ignoring_case(k->name, st->word[1]))
       return config_fail(parser, st->line, TCPSEC_ERR_CONFIG,
@@ -912,7 +1018,8 @@ static int unknown_keyword(struct config_parser *parser,
                          st->word[0], quoted, k->name);
   }
   for (k = table; k->name != NULL; k++) {
-    if (k->kind == VALUE_IGNORED || strlen(k->name) < 4)
+    if (k->kind == VALUE_IGNORED || k->kind == VALUE_REJECTED ||
+        strlen(k->name) < 4)
       continue;
     if (edit_distance(k->name, st->word[1]) <= 2)
       return config_fail(parser, st->line, TCPSEC_ERR_CONFIG,
@@ -940,6 +1047,9 @@ static int apply_unset(struct change *c, enum config_section section) {
     struct config_phase1 phase1;
     struct config_phase2 phase2;
     struct config_tunnel tunnel;
+    struct config_local_cert local_cert;
+    struct config_ca_cert ca_cert;
+    struct config_user_peer user_peer;
     struct config_system system;
     struct config_tcpsec_system tcpsec;
   } defaults;
@@ -949,6 +1059,8 @@ static int apply_unset(struct change *c, enum config_section section) {
                        "unset %s: expected no value", k->name);
   if (k->kind == VALUE_IGNORED)
     return notice_value(c, "FortiOS keyword not used by tcpsec, ignored");
+  if (k->kind == VALUE_REJECTED)
+    return 0; /* nothing was stored, so nothing to undo */
   if (k->kind == VALUE_PSK) {
     struct config_phase1 *entry = c->entry;
 
@@ -1025,6 +1137,8 @@ int config_apply(struct config_parser *parser, enum config_section section,
     return parse_routes(&c, append);
   case VALUE_IGNORED:
     return notice_value(&c, "FortiOS keyword not used by tcpsec, ignored");
+  case VALUE_REJECTED:
+    return fail_value(&c, "%s", k->choices[0].notice);
   }
   return 0;
 }
@@ -1046,15 +1160,49 @@ static int check_family(struct config_parser *parser,
                      addr->family);
 }
 
-int config_check_phase1(struct config_parser *parser,
-                        struct config_phase1 *entry) {
-  int rc;
+/* What each authentication method needs within the entry; the names of
+ * certificates and peers are checked at the end of the file. */
+static int check_authentication(struct config_parser *parser,
+                                const struct config_phase1 *entry) {
+  enum config_authmethod remote = entry->authmethod_remote == CONFIG_AUTH_SAME
+                                      ? entry->authmethod
+                                      : entry->authmethod_remote;
 
-  if (entry->psk_len == 0)
+  if ((entry->authmethod == CONFIG_AUTH_PSK || remote == CONFIG_AUTH_PSK) &&
+      entry->psk_len == 0)
     return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
                        "edit \"%s\": psksecret missing; add set psksecret "
                        "<key>",
                        entry->name);
+  if (entry->authmethod == CONFIG_AUTH_SIGNATURE &&
+      entry->certificate[0] == '\0')
+    return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": authmethod signature needs set "
+                       "certificate \"<config tcpsec certificate local "
+                       "entry>\"",
+                       entry->name);
+  if (entry->peertype == CONFIG_PEERTYPE_PEER && entry->peer[0] == '\0')
+    return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": peertype peer needs set peer "
+                       "\"<config user peer entry>\"",
+                       entry->name);
+  if (entry->peertype == CONFIG_PEERTYPE_PEER && remote != CONFIG_AUTH_SIGNATURE)
+    return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": peertype peer checks the peer's "
+                       "certificate, but the peer authenticates with a "
+                       "pre-shared key; set authmethod signature or "
+                       "authmethod-remote signature",
+                       entry->name);
+  return 0;
+}
+
+int config_check_phase1(struct config_parser *parser,
+                        struct config_phase1 *entry) {
+  int rc;
+
+  rc = check_authentication(parser, entry);
+  if (rc != 0)
+    return rc;
   if (entry->type == CONFIG_TYPE_STATIC &&
       entry->remote_gw.family == NET_FAMILY_NONE)
     return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
@@ -1080,11 +1228,38 @@ int config_check_phase1(struct config_parser *parser,
     if (rc != 0)
       return rc;
   }
-  if (entry->peertype == CONFIG_PEERTYPE_ANY && entry->peerid[0] != '\0')
+  if (entry->peertype != CONFIG_PEERTYPE_PEER && entry->peer[0] != '\0') {
+    rc = config_notice(parser, entry->line,
+                       "edit \"%s\": peer is used only with peertype peer",
+                       entry->name);
+    if (rc != 0)
+      return rc;
+  }
+  if (entry->peertype != CONFIG_PEERTYPE_ONE && entry->peerid[0] != '\0')
     return config_notice(parser, entry->line,
                          "edit \"%s\": peerid is checked only with peertype "
                          "one",
                          entry->name);
+  return 0;
+}
+
+int config_check_local_cert(struct config_parser *parser,
+                            struct config_local_cert *entry) {
+  if (entry->certificate_file[0] == '\0' ||
+      entry->private_key_file[0] == '\0')
+    return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": a local certificate needs set "
+                       "certificate-file and set private-key-file",
+                       entry->name);
+  return 0;
+}
+
+int config_check_ca_cert(struct config_parser *parser,
+                         struct config_ca_cert *entry) {
+  if (entry->ca_file[0] == '\0')
+    return config_fail(parser, entry->line, TCPSEC_ERR_CONFIG,
+                       "edit \"%s\": a CA certificate needs set ca-file",
+                       entry->name);
   return 0;
 }
 

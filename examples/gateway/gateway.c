@@ -96,6 +96,37 @@ static void set_lifetimes(const struct config_phase1 *p1,
   t->tcp_reconnect_max_ms = tb->tcp_reconnect_max_s * 1000u;
 }
 
+/* Authentication: a PSK, a certificate and key, trust anchors, or a mix
+ * (FortiOS authmethod and authmethod-remote). The library copies the
+ * bytes, so `creds` may be freed after tcpsec_gw_add_tunnel(). */
+static void set_authentication(const struct config_phase1 *p1,
+                               const struct config_tunnel *tb,
+                               const struct app_credentials *creds,
+                               tcpsec_gw_tunnel_config *t) {
+  t->auth_method = p1->authmethod == CONFIG_AUTH_SIGNATURE
+                       ? TCPSEC_IKE_AUTH_SIGNATURE
+                       : TCPSEC_IKE_AUTH_PSK;
+  if (p1->authmethod_remote == CONFIG_AUTH_SAME)
+    t->remote_auth_method = 0;
+  else
+    t->remote_auth_method = p1->authmethod_remote == CONFIG_AUTH_SIGNATURE
+                                ? TCPSEC_IKE_AUTH_SIGNATURE
+                                : TCPSEC_IKE_AUTH_PSK;
+  if (p1->psk_len > 0) {
+    t->psk = (const uint8_t *)p1->psk;
+    t->psk_len = p1->psk_len;
+  }
+  t->cert_chain = creds->chain;
+  t->cert_chain_len = creds->chain_len;
+  t->private_key = creds->key;
+  t->private_key_len = creds->key_len;
+  t->trust_anchors = creds->anchors;
+  t->trust_anchors_len = creds->anchors_len;
+  t->rsa_pss = p1->rsa_signature_format == CONFIG_RSA_PSS;
+  if (tb != NULL)
+    t->send_certreq = (uint8_t)tb->send_certreq;
+}
+
 static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
   const struct config_phase2 *p2 = phase2_of(&app->cfg, p1->name);
   const struct config_tunnel *tb = config_find_tunnel(&app->cfg, p1->name);
@@ -103,6 +134,7 @@ static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
   char esp_props[sizeof(ike_props)];
   tcpsec_ike_traffic_selector lts, rts;
   tcpsec_gw_tunnel_config t;
+  struct app_credentials creds;
   uint8_t local_id[CONFIG_ID_MAX + 1], peer_id[CONFIG_ID_MAX + 1];
   int rv;
 
@@ -120,8 +152,9 @@ static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
   app_addr_to_ike(&p1->local_gw, 0, &t.local);
   if (p1->type == CONFIG_TYPE_STATIC)
     app_addr_to_ike(&p1->remote_gw, 0, &t.remote_gw);
-  t.psk = (const uint8_t *)p1->psk;
-  t.psk_len = p1->psk_len;
+  if (app_credentials_load(&app->cfg, p1, &creds) != 0)
+    return -1;
+  set_authentication(p1, tb, &creds, &t);
   if (p1->localid[0] != '\0') {
     t.local_id.type = TCPSEC_IKE_ID_TYPE_FQDN;
     t.local_id.len = strlen(p1->localid);
@@ -175,6 +208,7 @@ static int add_tunnel(struct app *app, const struct config_phase1 *p1) {
   t.nat_keepalive_ms = p1->keepalive_s * 1000u;
 
   rv = tcpsec_gw_add_tunnel(app->gw, &t);
+  app_credentials_free(&creds);
   if (rv != 0) {
     platform_log(TCPSEC_LOG_ERROR, "config",
                  "phase1-interface \"%s\" (line %u) rejected: %s", p1->name,

@@ -78,6 +78,24 @@ void app_endpoint_to_ike(const struct net_endpoint *in,
 void app_addr_to_ike(const struct net_addr *in, uint16_t port,
                      tcpsec_ike_endpoint *out);
 
+/* credentials.c: the certificate and key files of one tunnel. */
+struct app_credentials {
+  uint8_t *chain; /* local certificate chain, end-entity first */
+  size_t chain_len;
+  uint8_t *key; /* private key; wiped by app_credentials_free() */
+  size_t key_len;
+  uint8_t *anchors; /* trusted CA certificates */
+  size_t anchors_len;
+};
+
+/* Read the files the phase 1 entry's authentication needs; nothing for a
+ * PSK in both directions. Returns 0, or -1 after logging which file of
+ * which entry failed. */
+int app_credentials_load(const struct config *cfg,
+                         const struct config_phase1 *p1,
+                         struct app_credentials *c);
+void app_credentials_free(struct app_credentials *c);
+
 /* status.c: the FortiOS-style status text. */
 void app_status(struct app *app, const char *command,
                 struct platform_text *reply);

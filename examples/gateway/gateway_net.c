@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- address conversion ---------------------------------------------- */
@@ -461,8 +462,9 @@ static void cb_event(void *user, const tcpsec_gw_event *ev) {
                  ev->reason ? tcpsec_strerror(ev->reason) : "deleted");
     break;
   case TCPSEC_GW_EVENT_NEGOTIATION_FAILED:
-    platform_log(TCPSEC_LOG_WARNING, "gw", "%s: negotiation failed: %s",
-                 ev->instance, tcpsec_strerror(ev->reason));
+    platform_log(TCPSEC_LOG_WARNING, "gw", "%s: negotiation failed: %s (%s)",
+                 ev->instance, tcpsec_strerror(ev->reason),
+                 tcpsec_strerror_name(ev->reason));
     break;
   case TCPSEC_GW_EVENT_TRANSPORT_FALLBACK:
     platform_log(TCPSEC_LOG_NOTICE, "gw",
@@ -584,6 +586,14 @@ static void cb_keylog(void *user, const tcpsec_gw_keys *k) {
   fflush(f);
 }
 
+/* Certificate validity is checked against the system's calendar time. */
+static uint64_t cb_wall_clock(void *user) {
+  time_t now = time(NULL);
+
+  (void)user;
+  return now > 0 ? (uint64_t)now : 0;
+}
+
 void app_set_callbacks(struct app *app, tcpsec_gw_callbacks *cb) {
   tcpsec_gw_callbacks_default(cb);
   cb->udp_send = cb_udp_send;
@@ -596,6 +606,7 @@ void app_set_callbacks(struct app *app, tcpsec_gw_callbacks *cb) {
   cb->event = cb_event;
   if (app->keylog != NULL)
     cb->keylog = cb_keylog;
+  cb->wall_clock = cb_wall_clock;
   cb->user = app;
 }
 

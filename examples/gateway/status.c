@@ -114,6 +114,14 @@ static void gateway_list(struct app *app, struct platform_text *t,
                          (unsigned long long)((now - s.created_ms) / 1000));
     platform_text_printf(t, "peer-id: %s\n",
                          s.peer_id[0] ? s.peer_id : "-");
+    platform_text_printf(t, "peer-auth: %s\n",
+                         s.peer_auth_method == TCPSEC_IKE_AUTH_PSK ? "psk"
+                         : s.peer_auth_method != 0                 ? "signature"
+                                                                   : "-");
+    if (s.last_error != 0)
+      platform_text_printf(t, "last-error: %s (%s)\n",
+                           tcpsec_strerror(s.last_error),
+                           tcpsec_strerror_name(s.last_error));
     platform_text_printf(t, "nat: %s\n",
                          s.nat == 0   ? "none"
                          : s.nat == 1 ? "me"

@@ -29,6 +29,9 @@
  *
  * Time enters as \c now_ms (monotonic milliseconds) on every call;
  * tcpsec_gw_next_timeout() says when tcpsec_gw_handle_timeout() is due.
+ * Tunnels authenticate with a pre-shared key or with certificates. To
+ * check a peer's certificate the gateway needs the calendar time, which it
+ * takes from the caller's \c wall_clock callback.
  *
  * Callbacks run inside the call that caused them. From inside a callback
  * only tcpsec_gw_next_timeout() and the status functions may be called;
@@ -207,6 +210,65 @@ typedef struct tcpsec_gw_tunnel_config {
   /** Static tunnels on TCP: upper bound of the reconnect delay in
    *  milliseconds; default 30000. Must not be below tcp_reconnect_ms. */
   uint32_t tcp_reconnect_max_ms;
+  /** Authentication method of this side (tcpsec_ike_auth_method):
+   *  TCPSEC_IKE_AUTH_PSK (the default) with \c psk, or a signature method
+   *  (TCPSEC_IKE_AUTH_RSA, _ECDSA_P256, _P384, _P521 or _SIGNATURE) with
+   *  \c cert_chain and \c private_key. With a certificate, set \c local_id
+   *  to an identity the certificate contains (a dNSName for an FQDN, an
+   *  iPAddress for an address). The default identity, the local address,
+   *  rarely is one. */
+  uint8_t auth_method;
+  /** Local certificate chain: the end-entity certificate first, then
+   *  intermediate CA certificates. PEM with one or more certificates, or
+   *  DER certificates one after another. Required when \c auth_method is
+   *  a signature method. */
+  const uint8_t *cert_chain;
+  /** Length of \c cert_chain in bytes. */
+  size_t cert_chain_len;
+  /** Private key of the end-entity certificate: unencrypted PKCS#8, SEC1
+   *  or PKCS#1, PEM or DER; RSA of 2048 to 8192 bits or ECDSA on P-256,
+   *  P-384 or P-521. Required when \c auth_method is a signature method.
+   *  Copied, wiped when the tunnel is freed, never logged. */
+  const uint8_t *private_key;
+  /** Length of \c private_key in bytes. */
+  size_t private_key_len;
+  /** Trust anchors: the CA certificates a peer's chain must lead to, in
+   *  the formats of \c cert_chain (PEM or DER, not mixed). Required when
+   *  the peer authenticates with a signature method. */
+  const uint8_t *trust_anchors;
+  /** Length of \c trust_anchors in bytes. */
+  size_t trust_anchors_len;
+  /** Authentication method the peer must use (tcpsec_ike_auth_method);
+   *  0 (the default) means the same as \c auth_method. Any signature method
+   *  accepts every signature method that fits the key of the peer's
+   *  certificate. A signature method needs the gateway's \c wall_clock
+   *  callback. */
+  uint8_t remote_auth_method;
+  /** 1 (default) to send CERTREQ payloads naming the trust anchors when
+   *  the peer authenticates with a signature method; 0 to send none. */
+  uint8_t send_certreq;
+  /** RSA padding of method 14 signatures: 1 (default) RSASSA-PSS, 0
+   *  RSASSA-PKCS1-v1_5 (FortiOS `rsa-signature-format pkcs1`).
+   *  Verification accepts both. */
+  uint8_t rsa_pss;
+  /**
+   * Optional revocation check of the peer's certificates, called while
+   * IKE_AUTH validates the peer's chain, once for every certificate on the
+   * path except the trust anchor. \p instance names the tunnel instance,
+   * \p serial is the certificate's serial number (the content octets of
+   * the DER INTEGER) and \p issuer its issuer Name (DER). Return 1 when
+   * the certificate is revoked (the negotiation fails with
+   * TCPSEC_ERR_CERT_UNTRUSTED), 0 when it is not, and a negative value
+   * when its status is unknown (it fails with TCPSEC_ERR_CALLBACK). It
+   * runs inside a gateway call, so it must not block, and it may call only
+   * what other gateway callbacks may call. NULL (the default) checks
+   * nothing.
+   */
+  int (*cert_revoked)(void *user, const char *instance, const uint8_t *serial,
+                      size_t serial_len, const uint8_t *issuer,
+                      size_t issuer_len);
+  /** Passed to \c cert_revoked. */
+  void *cert_revoked_user;
 } tcpsec_gw_tunnel_config;
 
 /** Kinds of gateway events. */
@@ -347,6 +409,17 @@ typedef struct tcpsec_gw_callbacks {
    *          those SAs. Never enable it in production.
    */
   void (*keylog)(void *user, const tcpsec_gw_keys *keys);
+  /**
+   * Return the current calendar time in seconds since 1970-01-01 00:00:00
+   * UTC (time() on POSIX systems). The gateway reads no clock of its own,
+   * and the validity periods of the peer's certificates are checked
+   * against this time, once per IKE_AUTH of a peer that authenticates
+   * with a signature method. NULL (the default) is fine for PSK tunnels,
+   * but then tcpsec_gw_add_tunnel() rejects every tunnel whose peer
+   * authenticates with a signature method, with TCPSEC_ERR_CONFIG and a
+   * log line.
+   */
+  uint64_t (*wall_clock)(void *user);
 } tcpsec_gw_callbacks;
 
 /** Gateway-wide settings. Initialise with tcpsec_gw_config_default(). */
@@ -417,9 +490,15 @@ TCPSEC_API void tcpsec_gw_free(tcpsec_gw *gw);
  * \return TCPSEC_ERR_INVALID_ARGUMENT if an argument is NULL or the size
  *         field is invalid.
  * \return TCPSEC_ERR_EXISTS if a tunnel has the same name.
- * \return TCPSEC_ERR_CONFIG if a value is invalid (empty name, no PSK, a
- *         static tunnel without remote gateway, no traffic selector); the
- *         log names the value.
+ * \return TCPSEC_ERR_CONFIG if a value is invalid; the log names the
+ *         value. Invalid values are an empty name, no PSK where a side
+ *         authenticates with one, a static tunnel without remote gateway,
+ *         no traffic selector, or an unknown authentication method. So are
+ *         a certificate, private key or trust anchor that is missing or
+ *         cannot be used, and a peer that signs while the gateway has no
+ *         \c wall_clock callback. The certificates and the key are parsed,
+ *         and the key checked against the certificate, here once per
+ *         tunnel.
  * \return TCPSEC_ERR_INVALID_PROPOSAL if a proposal string is not
  *         understood; the log names the token.
  * \return TCPSEC_ERR_NO_MEMORY if an allocation failed.
@@ -676,7 +755,9 @@ typedef struct tcpsec_gw_ike_status {
   char proposal[48];
   /** Negotiated key exchange group. */
   uint16_t ke_group;
-  /** Peer identity as text (empty before IKE_AUTH). */
+  /** Peer identity as text (empty before IKE_AUTH): an address, an FQDN
+   *  or email address, a Distinguished Name as "C=DE, O=Example, CN=spoke",
+   *  or a key ID in hex. */
   char peer_id[128];
   /** When the instance was created (monotonic ms). */
   uint64_t created_ms;
@@ -725,6 +806,19 @@ typedef struct tcpsec_gw_ike_status {
   /** Static tunnels on TCP: connection attempts that failed since the
    *  last connection that carried an IKE message. */
   uint32_t tcp_connect_failures;
+  /** tcpsec_ike_id_type of the identity in \c peer_id; 0 before the peer
+   *  authenticated. */
+  uint8_t peer_id_type;
+  /** Authentication method of the peer: TCPSEC_IKE_AUTH_PSK, or
+   *  TCPSEC_IKE_AUTH_SIGNATURE for any certificate signature method (1, 9,
+   *  10, 11 or 14; the IKE layer does not report which one its AUTH
+   *  payload named). 0 before the peer authenticated. */
+  uint8_t peer_auth_method;
+  /** Reason of the last failed negotiation or deletion of an IKE SA of
+   *  this instance (a negative TCPSEC_ERR_* code, for example
+   *  TCPSEC_ERR_CERT_UNTRUSTED when the peer's certificate was rejected);
+   *  0 when there was none. */
+  int last_error;
 } tcpsec_gw_ike_status;
 
 /**

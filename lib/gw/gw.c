@@ -49,6 +49,9 @@ void tcpsec_gw_tunnel_config_default(tcpsec_gw_tunnel_config *cfg) {
   cfg->rekey_jitter_percent = 10;
   cfg->rekey_grace_ms = 30000;
   cfg->tcp_reconnect_max_ms = 30000;
+  cfg->auth_method = TCPSEC_IKE_AUTH_PSK;
+  cfg->send_certreq = 1;
+  cfg->rsa_pss = 1;
 }
 
 void tcpsec_gw_callbacks_default(tcpsec_gw_callbacks *cb) {
@@ -126,6 +129,9 @@ static void tunnel_free(tcpsec_ctx *ctx, struct gw_tunnel *t) {
   if (t == NULL)
     return;
   tcpsec_free_secret(ctx, t->psk, t->cfg.psk_len);
+  tcpsec_free_secret(ctx, t->private_key, t->cfg.private_key_len);
+  tcpsec_free(ctx, t->cert_chain);
+  tcpsec_free(ctx, t->trust_anchors);
   tcpsec_free(ctx, t->ike_proposals);
   tcpsec_free(ctx, t->esp_proposals);
   tcpsec_free_secret(ctx, t, sizeof(*t));
@@ -190,6 +196,59 @@ static const char *tunnel_check_lifetimes(const tcpsec_gw_tunnel_config *c) {
   return NULL;
 }
 
+static const char *auth_name(uint8_t method) {
+  switch (method) {
+  case TCPSEC_IKE_AUTH_PSK:
+    return "psk";
+  case TCPSEC_IKE_AUTH_RSA:
+    return "rsa";
+  case TCPSEC_IKE_AUTH_ECDSA_P256:
+  case TCPSEC_IKE_AUTH_ECDSA_P384:
+  case TCPSEC_IKE_AUTH_ECDSA_P521:
+    return "ecdsa";
+  default:
+    return "signature";
+  }
+}
+
+static int is_auth_method(uint8_t method) {
+  return method == TCPSEC_IKE_AUTH_PSK || gw_auth_is_signature(method);
+}
+
+/* Authentication settings: each direction needs what its method uses.
+ * The certificates and the key themselves are checked by
+ * tunnel_check_credentials(). */
+static const char *tunnel_check_auth(struct tcpsec_gw *gw,
+                                     const tcpsec_gw_tunnel_config *c) {
+  uint8_t remote = c->remote_auth_method != 0 ? c->remote_auth_method
+                                              : c->auth_method;
+
+  if (!is_auth_method(c->auth_method))
+    return "the authentication method must be 1 (RSA), 2 (PSK), 9, 10, 11 "
+           "(ECDSA) or 14 (digital signature)";
+  if (!is_auth_method(remote))
+    return "the peer's authentication method must be 0 (the local one), 1, "
+           "2, 9, 10, 11 or 14";
+  if ((c->auth_method == TCPSEC_IKE_AUTH_PSK ||
+       remote == TCPSEC_IKE_AUTH_PSK) &&
+      (c->psk == NULL || c->psk_len == 0))
+    return "a pre-shared key is required";
+  if (gw_auth_is_signature(c->auth_method) &&
+      (c->cert_chain == NULL || c->cert_chain_len == 0))
+    return "a certificate is required for signature authentication";
+  if (gw_auth_is_signature(c->auth_method) &&
+      (c->private_key == NULL || c->private_key_len == 0))
+    return "a private key is required for signature authentication";
+  if (gw_auth_is_signature(remote) &&
+      (c->trust_anchors == NULL || c->trust_anchors_len == 0))
+    return "trust anchors (CA certificates) are required when the peer "
+           "authenticates with a signature";
+  if (gw_auth_is_signature(remote) && gw->cb.wall_clock == NULL)
+    return "the peer authenticates with a signature, but the gateway has no "
+           "wall_clock callback to check certificate validity with";
+  return NULL;
+}
+
 static int tunnel_check(struct tcpsec_gw *gw,
                         const tcpsec_gw_tunnel_config *c) {
   const char *problem = NULL;
@@ -199,8 +258,8 @@ static int tunnel_check(struct tcpsec_gw *gw,
     problem = "name must have 1 to 35 characters";
   else if (c->type != TCPSEC_GW_STATIC && c->type != TCPSEC_GW_DYNAMIC)
     problem = "type must be static or dynamic";
-  else if (c->psk == NULL || c->psk_len == 0)
-    problem = "a pre-shared key is required";
+  else if ((problem = tunnel_check_auth(gw, c)) != NULL)
+    ;
   else if (c->type == TCPSEC_GW_STATIC && c->remote_gw.family == 0)
     problem = "a static tunnel needs a remote gateway";
   else if (c->local.family == 0)
@@ -269,17 +328,70 @@ static int tunnel_check_proposals(struct tcpsec_gw *gw,
   return 0;
 }
 
+/* A copy of `len` bytes, or NULL for none; *failed is set when the
+ * allocation failed. */
+static uint8_t *dup_bytes(tcpsec_ctx *ctx, const uint8_t *data, size_t len,
+                          int *failed) {
+  uint8_t *copy;
+
+  if (data == NULL || len == 0)
+    return NULL;
+  copy = tcpsec_malloc(ctx, len);
+  if (copy == NULL) {
+    *failed = 1;
+    return NULL;
+  }
+  memcpy(copy, data, len);
+  return copy;
+}
+
+/* Keep only what the authentication methods use, so that a PSK or key
+ * that is not needed is not kept in memory either. */
+static int tunnel_copy_auth(struct tcpsec_gw *gw, struct gw_tunnel *t,
+                            const tcpsec_gw_tunnel_config *c) {
+  int uses_psk, signs, verifies, failed = 0;
+
+  t->local_method = c->auth_method;
+  t->remote_method = c->remote_auth_method != 0 ? c->remote_auth_method
+                                                : c->auth_method;
+  uses_psk = t->local_method == TCPSEC_IKE_AUTH_PSK ||
+             t->remote_method == TCPSEC_IKE_AUTH_PSK;
+  signs = gw_auth_is_signature(t->local_method);
+  verifies = gw_auth_is_signature(t->remote_method);
+
+  t->psk = uses_psk ? dup_bytes(gw->ctx, c->psk, c->psk_len, &failed) : NULL;
+  t->cfg.psk = t->psk;
+  t->cfg.psk_len = t->psk != NULL ? c->psk_len : 0;
+  t->cert_chain =
+      signs ? dup_bytes(gw->ctx, c->cert_chain, c->cert_chain_len, &failed)
+            : NULL;
+  t->cfg.cert_chain = t->cert_chain;
+  t->cfg.cert_chain_len = t->cert_chain != NULL ? c->cert_chain_len : 0;
+  t->private_key =
+      signs ? dup_bytes(gw->ctx, c->private_key, c->private_key_len, &failed)
+            : NULL;
+  t->cfg.private_key = t->private_key;
+  t->cfg.private_key_len = t->private_key != NULL ? c->private_key_len : 0;
+  t->trust_anchors = verifies ? dup_bytes(gw->ctx, c->trust_anchors,
+                                          c->trust_anchors_len, &failed)
+                              : NULL;
+  t->cfg.trust_anchors = t->trust_anchors;
+  t->cfg.trust_anchors_len =
+      t->trust_anchors != NULL ? c->trust_anchors_len : 0;
+  return failed ? TCPSEC_ERR_NO_MEMORY : 0;
+}
+
 static int tunnel_copy(struct tcpsec_gw *gw, struct gw_tunnel *t,
                        const tcpsec_gw_tunnel_config *c) {
+  int rv;
+
   t->cfg = *c;
   memcpy(t->name, c->name, strlen(c->name) + 1);
   t->cfg.name = t->name;
 
-  t->psk = tcpsec_malloc(gw->ctx, c->psk_len);
-  if (t->psk == NULL)
-    return TCPSEC_ERR_NO_MEMORY;
-  memcpy(t->psk, c->psk, c->psk_len);
-  t->cfg.psk = t->psk;
+  rv = tunnel_copy_auth(gw, t, c);
+  if (rv != 0)
+    return rv;
 
   t->ike_proposals = dup_string(gw->ctx, c->ike_proposals);
   t->esp_proposals = dup_string(gw->ctx, c->esp_proposals);
@@ -312,6 +424,51 @@ static int tunnel_copy(struct tcpsec_gw *gw, struct gw_tunnel *t,
   return 0;
 }
 
+static int trial_send(void *user, tcpsec_ike_sa *sa, const uint8_t *msg,
+                      size_t len, unsigned flags) {
+  (void)user;
+  (void)sa;
+  (void)msg;
+  (void)len;
+  (void)flags;
+  return 0;
+}
+
+/*
+ * Parse the certificates, the private key and the trust anchors once when
+ * the tunnel is added, by configuring an IKE SA that never sends. A file
+ * that does not parse, or a key that does not belong to the certificate,
+ * is then reported with the tunnel's name instead of at the first peer.
+ * NOTE: the IKE layer takes certificates as bytes and parses them again
+ * for every IKE SA, so each IKE SA still pays for the parse and a test
+ * signature; a shared parsed credential would need an IKE layer API.
+ */
+static int tunnel_check_credentials(struct tcpsec_gw *gw,
+                                    const struct gw_tunnel *t) {
+  tcpsec_ike_callbacks cb;
+  tcpsec_ike_config cfg;
+  tcpsec_ike_sa *sa = NULL;
+  int rv;
+
+  if (!gw_auth_is_signature(t->local_method) &&
+      !gw_auth_is_signature(t->remote_method))
+    return 0;
+  gw_tunnel_ike_config(t, &t->cfg.local,
+                       t->cfg.type == TCPSEC_GW_STATIC ? &t->cfg.remote_gw
+                                                       : &t->cfg.local,
+                       TCPSEC_IKE_TRANSPORT_UDP, &cfg);
+  tcpsec_ike_callbacks_default(&cb);
+  cb.send = trial_send;
+  rv = tcpsec_ike_sa_new_initiator(gw->ctx, &cfg, &cb, &sa);
+  tcpsec_ike_sa_free(sa);
+  if (rv != 0)
+    tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
+               "tunnel \"%s\": certificate, private key or trust anchors "
+               "rejected: %s",
+               t->name, tcpsec_strerror(rv));
+  return rv;
+}
+
 int tcpsec_gw_add_tunnel(tcpsec_gw *gw, const tcpsec_gw_tunnel_config *cfg) {
   tcpsec_gw_tunnel_config c;
   struct gw_tunnel *t, **list;
@@ -339,6 +496,8 @@ int tcpsec_gw_add_tunnel(tcpsec_gw *gw, const tcpsec_gw_tunnel_config *cfg) {
   if (t == NULL)
     return TCPSEC_ERR_NO_MEMORY;
   rv = tunnel_copy(gw, t, &c);
+  if (rv == 0)
+    rv = tunnel_check_credentials(gw, t);
   if (rv != 0) {
     tunnel_free(gw->ctx, t);
     return rv;
@@ -352,13 +511,15 @@ int tcpsec_gw_add_tunnel(tcpsec_gw *gw, const tcpsec_gw_tunnel_config *cfg) {
   gw->tunnels = list;
   gw->tunnels[gw->tunnel_count++] = t;
   tcpsec_log(gw->ctx, TCPSEC_LOG_INFO, "gw",
-             "tunnel \"%s\" added: %s, transport %s%s, TCP port %u", t->name,
-             c.type == TCPSEC_GW_STATIC ? "static" : "dial-up",
+             "tunnel \"%s\" added: %s, transport %s%s, TCP port %u, "
+             "authentication %s, peer %s",
+             t->name, c.type == TCPSEC_GW_STATIC ? "static" : "dial-up",
              c.transport == TCPSEC_GW_TRANSPORT_UDP   ? "udp"
              : c.transport == TCPSEC_GW_TRANSPORT_TCP ? "tcp"
                                                       : "auto",
              c.fortinet_esp ? " with Fortinet-style ESP segments" : "",
-             (unsigned)c.tcp_port);
+             (unsigned)c.tcp_port, auth_name(t->local_method),
+             auth_name(t->remote_method));
   return 0;
 }
 

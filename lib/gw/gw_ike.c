@@ -83,35 +83,29 @@ static int cb_send(void *user, tcpsec_ike_sa *sa, const uint8_t *msg,
   return gw_conn_send_ike(gw, c, msg, len);
 }
 
-static void format_identity(struct gw_peer *peer) {
+/* Keep the peer's authenticated identity, raw and as text, and how it
+ * authenticated. */
+static void remember_identity(struct gw_peer *peer) {
   tcpsec_ike_sa_info info;
-  size_t n, i;
+  size_t n;
 
   memset(&info, 0, sizeof(info));
   info.size = sizeof(info);
   peer->peer_id_text[0] = '\0';
+  peer->peer_id_type = 0;
+  peer->peer_id_len = 0;
+  peer->peer_auth_method = 0;
   if (tcpsec_ike_sa_get_info(peer->ike, &info) != 0 || info.remote_id == NULL)
     return;
-  n = info.remote_id_len;
-  if (info.remote_id_type == TCPSEC_IKE_ID_TYPE_IPV4_ADDR && n == 4) {
-    snprintf(peer->peer_id_text, sizeof(peer->peer_id_text), "%u.%u.%u.%u",
-             info.remote_id[0], info.remote_id[1], info.remote_id[2],
-             info.remote_id[3]);
-    return;
-  }
-  if (info.remote_id_type == TCPSEC_IKE_ID_TYPE_FQDN ||
-      info.remote_id_type == TCPSEC_IKE_ID_TYPE_RFC822_ADDR) {
-    if (n >= sizeof(peer->peer_id_text))
-      n = sizeof(peer->peer_id_text) - 1;
-    for (i = 0; i < n; i++) {
-      uint8_t ch = info.remote_id[i];
-      peer->peer_id_text[i] = (char)(ch >= 0x20 && ch < 0x7f ? ch : '?');
-    }
-    peer->peer_id_text[n] = '\0';
-    return;
-  }
-  snprintf(peer->peer_id_text, sizeof(peer->peer_id_text), "(ID type %u)",
-           (unsigned)info.remote_id_type);
+  n = TCPSEC_MIN(info.remote_id_len, sizeof(peer->peer_id));
+  memcpy(peer->peer_id, info.remote_id, n);
+  peer->peer_id_len = n;
+  peer->peer_id_type = info.remote_id_type;
+  gw_identity_format(info.remote_id_type, info.remote_id, info.remote_id_len,
+                     peer->peer_id_text, sizeof(peer->peer_id_text));
+  peer->peer_auth_method = gw_auth_is_signature(peer->tunnel->remote_method)
+                               ? TCPSEC_IKE_AUTH_SIGNATURE
+                               : TCPSEC_IKE_AUTH_PSK;
 }
 
 static void report_up(struct gw_peer *peer) {
@@ -137,12 +131,14 @@ static void drop_stale_instances(struct gw_peer *peer) {
   memset(&info, 0, sizeof(info));
   info.size = sizeof(info);
   if (peer->initiator || tcpsec_ike_sa_get_info(peer->ike, &info) != 0 ||
-      !info.peer_initial_contact || peer->peer_id_text[0] == '\0')
+      !info.peer_initial_contact || peer->peer_id_type == 0)
     return;
   for (i = 0; i < gw->peer_count; i++) {
     struct gw_peer *old = gw->peers[i];
     if (old == peer || old->tunnel != peer->tunnel || old->ike_gone ||
-        strcmp(old->peer_id_text, peer->peer_id_text) != 0)
+        old->peer_id_type != peer->peer_id_type ||
+        old->peer_id_len != peer->peer_id_len ||
+        memcmp(old->peer_id, peer->peer_id, peer->peer_id_len) != 0)
       continue;
     gw_peer_log(old, TCPSEC_LOG_NOTICE,
                 "replaced by %s: the peer sent INITIAL_CONTACT", peer->name);
@@ -162,10 +158,15 @@ static void cb_established(void *user, tcpsec_ike_sa *sa) {
   peer->established_ms = peer->gw->now_ms;
   peer->ike_established++;
   peer->fallback_at = UINT64_MAX;
-  format_identity(peer);
+  peer->last_error = 0;
+  remember_identity(peer);
   drop_stale_instances(peer);
-  gw_peer_log(peer, TCPSEC_LOG_NOTICE, "IKE SA established with %s",
-              peer->peer_id_text[0] ? peer->peer_id_text : "peer");
+  gw_peer_log(peer, TCPSEC_LOG_NOTICE,
+              "IKE SA established with %s, authenticated by %s",
+              peer->peer_id_text[0] ? peer->peer_id_text : "peer",
+              peer->peer_auth_method == TCPSEC_IKE_AUTH_SIGNATURE
+                  ? "certificate"
+                  : "pre-shared key");
   report_up(peer);
 }
 
@@ -194,8 +195,15 @@ static void cb_failed(void *user, tcpsec_ike_sa *sa, int reason) {
                       !peer->shutting_down
                   ? "; retrying in 5 s"
                   : "");
+  peer->last_error = reason;
   gw_event(peer->gw, peer, TCPSEC_GW_EVENT_NEGOTIATION_FAILED, reason, 0, 0);
   schedule_after_loss(peer);
+  /* A dial-up instance that rejected its peer (AUTHENTICATION_FAILED after
+   * a bad certificate, for example) keeps its IKE SA and connection
+   * briefly: the response must still leave on the TCP connection, and on
+   * UDP a retransmitted request gets it again from the IKE SA. */
+  if (peer->tunnel->cfg.type == TCPSEC_GW_DYNAMIC)
+    peer->reap_at = peer->gw->now_ms + GW_LINGER_MS;
 }
 
 static void cb_deleted(void *user, tcpsec_ike_sa *sa, int reason) {
@@ -204,6 +212,8 @@ static void cb_deleted(void *user, tcpsec_ike_sa *sa, int reason) {
   (void)sa;
   gw_peer_log(peer, TCPSEC_LOG_NOTICE, "IKE SA deleted: %s",
               reason == 0 ? "local request" : tcpsec_strerror(reason));
+  if (reason != 0)
+    peer->last_error = reason;
   gw_event(peer->gw, peer, TCPSEC_GW_EVENT_TUNNEL_DOWN, reason, 0, 0);
   schedule_after_loss(peer);
   /* Keep a deleted IKE SA briefly so it can respond to a retransmitted
@@ -315,6 +325,37 @@ static void cb_ike_rekeyed(void *user, tcpsec_ike_sa *sa,
   gw_event(peer->gw, peer, TCPSEC_GW_EVENT_IKE_REKEYED, 0, 0, 0);
 }
 
+/* The calendar time for certificate validity, from the gateway's
+ * callback. The IKE SA calls this only when the peer signs, and tunnels
+ * whose peer signs are rejected when the gateway has no callback. */
+static uint64_t cb_wall_clock(void *user, tcpsec_ike_sa *sa) {
+  struct gw_peer *peer = user;
+  struct tcpsec_gw *gw = peer->gw;
+  uint64_t now;
+
+  (void)sa;
+  if (gw->cb.wall_clock == NULL)
+    return 0;
+  gw->in_callback++;
+  now = gw->cb.wall_clock(gw->cb.user);
+  gw->in_callback--;
+  return now;
+}
+
+static int cb_cert_revoked(void *user, const uint8_t *serial,
+                           size_t serial_len, const uint8_t *issuer,
+                           size_t issuer_len) {
+  struct gw_peer *peer = user;
+  const tcpsec_gw_tunnel_config *t = &peer->tunnel->cfg;
+  int revoked;
+
+  peer->gw->in_callback++;
+  revoked = t->cert_revoked(t->cert_revoked_user, peer->name, serial,
+                            serial_len, issuer, issuer_len);
+  peer->gw->in_callback--;
+  return revoked;
+}
+
 void gw_peer_callbacks(struct gw_peer *peer, tcpsec_ike_callbacks *cb) {
   tcpsec_ike_callbacks_default(cb);
   cb->send = cb_send;
@@ -326,6 +367,8 @@ void gw_peer_callbacks(struct gw_peer *peer, tcpsec_ike_callbacks *cb) {
   cb->ike_sa_rekeyed = cb_ike_rekeyed;
   if (peer->gw->cb.keylog != NULL)
     cb->ike_keys = cb_ike_keys;
+  if (peer->gw->cb.wall_clock != NULL)
+    cb->wall_clock = cb_wall_clock;
   cb->user = peer;
 }
 
@@ -338,25 +381,57 @@ static void copy_groups(uint16_t *dst, size_t *dst_count, const uint16_t *src,
     dst[(*dst_count)++] = src[i];
 }
 
-void gw_peer_ike_config(const struct gw_peer *peer, int ike_transport,
-                        tcpsec_ike_config *cfg) {
-  const tcpsec_gw_tunnel_config *t = &peer->tunnel->cfg;
+int gw_auth_is_signature(uint8_t method) {
+  return method == TCPSEC_IKE_AUTH_RSA ||
+         method == TCPSEC_IKE_AUTH_ECDSA_P256 ||
+         method == TCPSEC_IKE_AUTH_ECDSA_P384 ||
+         method == TCPSEC_IKE_AUTH_ECDSA_P521 ||
+         method == TCPSEC_IKE_AUTH_SIGNATURE;
+}
+
+/* Authentication: a PSK, certificates, or one of each direction. */
+static void set_auth(const struct gw_tunnel *t, tcpsec_ike_config *cfg) {
+  const tcpsec_gw_tunnel_config *c = &t->cfg;
+
+  cfg->auth_method = t->local_method;
+  cfg->remote_auth_method = t->remote_method;
+  if (t->local_method == TCPSEC_IKE_AUTH_PSK ||
+      t->remote_method == TCPSEC_IKE_AUTH_PSK) {
+    cfg->psk = c->psk;
+    cfg->psk_len = c->psk_len;
+  }
+  if (gw_auth_is_signature(t->local_method)) {
+    cfg->cert_chain = c->cert_chain;
+    cfg->cert_chain_len = c->cert_chain_len;
+    cfg->private_key = c->private_key;
+    cfg->private_key_len = c->private_key_len;
+    cfg->rsa_pss = c->rsa_pss;
+  }
+  if (gw_auth_is_signature(t->remote_method)) {
+    cfg->trust_anchors = c->trust_anchors;
+    cfg->trust_anchors_len = c->trust_anchors_len;
+    cfg->send_certreq = c->send_certreq;
+  }
+}
+
+void gw_tunnel_ike_config(const struct gw_tunnel *tunnel,
+                          const tcpsec_ike_endpoint *local,
+                          const tcpsec_ike_endpoint *remote,
+                          int ike_transport, tcpsec_ike_config *cfg) {
+  const tcpsec_gw_tunnel_config *t = &tunnel->cfg;
 
   tcpsec_ike_config_default(cfg);
   if (t->local_id.type != 0) {
     cfg->local_id = t->local_id;
   } else {
-    cfg->local_id.type = peer->local.family == 4
-                             ? TCPSEC_IKE_ID_TYPE_IPV4_ADDR
-                             : TCPSEC_IKE_ID_TYPE_IPV6_ADDR;
-    cfg->local_id.data = peer->local.addr;
-    cfg->local_id.len = peer->local.family == 4 ? 4 : 16;
+    cfg->local_id.type = local->family == 4 ? TCPSEC_IKE_ID_TYPE_IPV4_ADDR
+                                            : TCPSEC_IKE_ID_TYPE_IPV6_ADDR;
+    cfg->local_id.data = local->addr;
+    cfg->local_id.len = local->family == 4 ? 4 : 16;
   }
   if (t->peer_id.type != 0)
     cfg->remote_id = t->peer_id;
-  cfg->auth_method = TCPSEC_IKE_AUTH_PSK;
-  cfg->psk = t->psk;
-  cfg->psk_len = t->psk_len;
+  set_auth(tunnel, cfg);
   if (t->ike_proposals != NULL)
     cfg->ike_proposals = t->ike_proposals;
   if (t->esp_proposals != NULL)
@@ -389,8 +464,19 @@ void gw_peer_ike_config(const struct gw_peer *peer, int ike_transport,
   cfg->retransmit_limit = t->retransmit_limit;
   cfg->nat_traversal = 1;
   cfg->transport = (uint8_t)ike_transport;
-  cfg->local = peer->local;
-  cfg->remote = peer->remote;
+  cfg->local = *local;
+  cfg->remote = *remote;
+}
+
+void gw_peer_ike_config(struct gw_peer *peer, int ike_transport,
+                        tcpsec_ike_config *cfg) {
+  gw_tunnel_ike_config(peer->tunnel, &peer->local, &peer->remote,
+                       ike_transport, cfg);
+  if (peer->tunnel->cfg.cert_revoked != NULL &&
+      gw_auth_is_signature(peer->tunnel->remote_method)) {
+    cfg->cert_revoked = cb_cert_revoked;
+    cfg->cert_revoked_user = peer;
+  }
 }
 
 void gw_peer_remember_spi(struct gw_peer *peer) {
@@ -436,6 +522,10 @@ int gw_peer_start_ike(struct gw_peer *peer, int ike_transport,
   peer->ike_gone = 0;
   peer->reap_at = UINT64_MAX;
   peer->keepalive_at = UINT64_MAX;
+  peer->peer_id_text[0] = '\0';
+  peer->peer_id_type = 0;
+  peer->peer_id_len = 0;
+  peer->peer_auth_method = 0;
   if (ike_transport == TCPSEC_IKE_TRANSPORT_UDP) {
     peer->transport = TCPSEC_GW_ON_UDP;
     peer->local.port = 500;

@@ -42,6 +42,11 @@ struct gw_tunnel {
   tcpsec_ike_traffic_selector remote_ts[GW_MAX_TS];
   uint8_t local_id[GW_MAX_ID_LEN];
   uint8_t peer_id[GW_MAX_ID_LEN];
+  uint8_t *cert_chain;
+  uint8_t *private_key; /* wiped when the tunnel is freed */
+  uint8_t *trust_anchors;
+  uint8_t local_method;  /* auth_method */
+  uint8_t remote_method; /* remote_auth_method, 0 resolved */
   uint32_t next_instance; /* dial-up instance numbering, from 1 */
   struct gw_peer *static_peer; /* static tunnels: their one instance */
 };
@@ -128,6 +133,12 @@ struct gw_peer {
   uint32_t tcp_connections;
   uint64_t drops;
   char peer_id_text[128];
+  /* The peer's authenticated identity, for INITIAL_CONTACT matching. */
+  uint8_t peer_id[GW_MAX_ID_LEN];
+  size_t peer_id_len;
+  uint8_t peer_id_type;     /* 0 until the peer authenticated */
+  uint8_t peer_auth_method; /* TCPSEC_IKE_AUTH_PSK or _SIGNATURE, or 0 */
+  int last_error;           /* reason of the last failure or deletion */
   /* Rekey counters of the IKE SAs this instance had before the current
    * one; the status adds the current IKE SA's counters. */
   uint64_t past_ike_rekeys;
@@ -244,8 +255,17 @@ int gw_peer_start_ike(struct gw_peer *peer, int ike_transport,
 void gw_peer_remember_spi(struct gw_peer *peer);
 /* Remove the current and old initiator SPIs from the IKE SPI map. */
 void gw_peer_forget_spis(struct gw_peer *peer);
-void gw_peer_ike_config(const struct gw_peer *peer, int ike_transport,
+void gw_peer_ike_config(struct gw_peer *peer, int ike_transport,
                         tcpsec_ike_config *cfg);
+/* IKE SA configuration of tunnel `t` between `local` and `remote`, without
+ * the callbacks of an instance (cert_revoked); the pointers refer to the
+ * tunnel's copies. */
+void gw_tunnel_ike_config(const struct gw_tunnel *t,
+                          const tcpsec_ike_endpoint *local,
+                          const tcpsec_ike_endpoint *remote,
+                          int ike_transport, tcpsec_ike_config *cfg);
+/* 1 for the signature methods 1, 9, 10, 11 and 14. */
+int gw_auth_is_signature(uint8_t method);
 void gw_peer_callbacks(struct gw_peer *peer, tcpsec_ike_callbacks *cb);
 
 /* gw_timer.c */
@@ -318,6 +338,11 @@ void gw_ike_map_del(struct tcpsec_gw *gw, const uint8_t spi[8],
 int gw_spi_map_put(struct tcpsec_gw *gw, uint32_t spi, struct gw_peer *peer);
 struct gw_peer *gw_spi_map_get(const struct tcpsec_gw *gw, uint32_t spi);
 void gw_spi_map_del(struct tcpsec_gw *gw, uint32_t spi);
+
+/* gw_identity.c: an identity (ID payload type and data) as text, cut to
+ * fit `out_size` bytes with the NUL. */
+void gw_identity_format(uint8_t type, const uint8_t *data, size_t len,
+                        char *out, size_t out_size);
 
 /* endpoint helpers */
 int gw_endpoint_equal(const tcpsec_ike_endpoint *a,

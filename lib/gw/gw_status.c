@@ -113,6 +113,9 @@ int tcpsec_gw_get_ike_status(const tcpsec_gw *gw, size_t index,
   s.lifetime_ms = p->tunnel->cfg.ike_lifetime_ms;
   s.expires_in_ms = time_left(p->established_ms, s.lifetime_ms, now_ms);
   snprintf(s.peer_id, sizeof(s.peer_id), "%s", p->peer_id_text);
+  s.peer_id_type = p->peer_id_type;
+  s.peer_auth_method = p->peer_auth_method;
+  s.last_error = p->last_error;
   s.drops = p->drops;
   s.tcp_connections = p->tcp_connections;
   s.tcp_connect_failures = p->connect_failures;

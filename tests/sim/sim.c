@@ -525,6 +525,10 @@ static void cb_deliver(void *user, const char *instance, const uint8_t *pkt,
 static void cb_event(void *user, const tcpsec_gw_event *ev) {
   struct sim_node *n = user;
 
+  if (ev->type == TCPSEC_GW_EVENT_NEGOTIATION_FAILED) {
+    n->failures++;
+    n->last_failure_reason = ev->reason;
+  }
   if (n->index == SIM_HUB)
     return;
   if (ev->type == TCPSEC_GW_EVENT_TUNNEL_UP)
@@ -615,6 +619,12 @@ static tcpsec_ctx *node_ctx(struct sim_node *n, uint64_t seed) {
   return ctx;
 }
 
+static uint64_t cb_wall_clock(void *user) {
+  const struct sim_node *n = user;
+
+  return n->s->o.wall_clock_s;
+}
+
 static int spoke_has_pfs(const sim *s, unsigned i) {
   return s->o.pfs_group != 0 &&
          (s->o.pfs_spokes == 1 || (s->o.pfs_spokes == 2 && i % 2 == 1));
@@ -641,6 +651,8 @@ static int node_init(sim *s, unsigned i) {
   cb.raw_send = cb_raw_send;
   cb.deliver = cb_deliver;
   cb.event = cb_event;
+  if (s->o.wall_clock_s != 0)
+    cb.wall_clock = cb_wall_clock;
   cb.user = n;
   rv = tcpsec_gw_new(n->ctx, NULL, &cb, &n->gw);
   if (rv != 0)
@@ -700,6 +712,8 @@ static int node_init(sim *s, unsigned i) {
   t.local_ts_count = 1;
   t.remote_ts = &rts;
   t.remote_ts_count = 1;
+  if (s->o.tunnel_hook != NULL)
+    s->o.tunnel_hook(s->o.hook_user, i, &t);
   return tcpsec_gw_add_tunnel(n->gw, &t);
 }
 
@@ -1008,6 +1022,15 @@ int sim_spoke_transport(const sim *s, unsigned i) {
   if (tcpsec_gw_get_ike_status(s->nodes[i].gw, 0, s->now, &st) != 0)
     return -1;
   return st.transport;
+}
+
+unsigned sim_failures(const sim *s, unsigned node, int *last_reason) {
+  *last_reason = s->nodes[node].last_failure_reason;
+  return s->nodes[node].failures;
+}
+
+tcpsec_gw *sim_gateway(const sim *s, unsigned node) {
+  return s->nodes[node].gw;
 }
 
 unsigned sim_hub_instances(const sim *s) {

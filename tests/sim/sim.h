@@ -53,6 +53,14 @@ typedef struct sim_options {
   uint64_t child_lifetime_packets;
   uint64_t child_rekey_packets;
   int no_rekey; /* hub and spokes only respond to rekeys, start none */
+  /* Called for every node (SIM_HUB is 0, spokes 1...) with its tunnel
+   * settings before the tunnel is added, to change them (credentials,
+   * per-spoke transport). NULL: none. */
+  void (*tunnel_hook)(void *user, unsigned node, tcpsec_gw_tunnel_config *t);
+  void *hook_user;
+  /* Calendar time (seconds since 1970) the gateways' wall_clock callback
+   * returns; 0: the gateways get no wall_clock callback. */
+  uint64_t wall_clock_s;
 } sim_options;
 
 void sim_options_default(sim_options *o);
@@ -106,6 +114,12 @@ void sim_set_block_udp(sim *s, int block);
 /* State of spoke i's IKE SA as its status shows it (tcpsec_ike_sa_state),
  * or -1 when it has none. */
 int sim_spoke_ike_state(const sim *s, unsigned i);
+
+/* NEGOTIATION_FAILED events node `node` reported; *last_reason receives
+ * the reason of the latest one (0 when there was none). */
+unsigned sim_failures(const sim *s, unsigned node, int *last_reason);
+/* The gateway of node `node`, for status checks. */
+tcpsec_gw *sim_gateway(const sim *s, unsigned node);
 
 /* Check invariants (no duplicate, no misdelivery, SA counts bounded);
  * returns 0 when they hold, else prints and returns -1. */

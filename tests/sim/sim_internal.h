@@ -56,6 +56,8 @@ struct sim_node {
   sim_keepalives keepalives;
   uint64_t attempts[SIM_MAX_ATTEMPTS]; /* times of TCP connection attempts */
   size_t attempt_count;
+  unsigned failures;       /* NEGOTIATION_FAILED events */
+  int last_failure_reason; /* reason of the latest one */
 };
 
 struct nat_entry {

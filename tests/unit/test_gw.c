@@ -1,7 +1,16 @@
 /* Gateway API: configuration checks, misuse and bad input, the timer heap,
- * the IKE SPI map and the TCP reconnect backoff. The exchanges themselves
- * run in tests/sim. */
+ * the IKE SPI map, the TCP reconnect backoff, certificate settings and
+ * the identity text of the status. The exchanges themselves run in
+ * tests/sim.
+ *
+ * The certificate tests make a P-256 CA, an end-entity certificate with
+ * subjectAltName DNS:spoke.example.net and a second key with the openssl
+ * command in a temporary folder. Without openssl they are skipped with
+ * "skipped: openssl is not installed". */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +109,11 @@ static void defaults_match_fortios(void **state) {
   assert_int_equal(t.child_rekey_ms, 0);
   assert_int_equal(t.tcp_reconnect_ms, 1000);
   assert_int_equal(t.tcp_reconnect_max_ms, 30000);
+  assert_int_equal(t.auth_method, TCPSEC_IKE_AUTH_PSK);
+  assert_int_equal(t.remote_auth_method, 0);
+  assert_int_equal(t.send_certreq, 1);
+  assert_int_equal(t.rsa_pss, 1);
+  assert_null(t.cert_revoked);
 }
 
 static void add_tunnel_accepts_valid(void **state) {
@@ -212,6 +226,377 @@ static void add_tunnel_old_struct_size(void **state) {
   assert_int_equal(added->cfg.rekey_jitter_percent, 10);
   assert_int_equal(added->cfg.rekey_grace_ms, 30000);
   assert_int_equal(added->cfg.tcp_reconnect_max_ms, 30000);
+}
+
+/* A caller built before the certificate fields gets a PSK tunnel. */
+static void add_tunnel_struct_before_certificates(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+  struct gw_tunnel *added;
+
+  t = f->t;
+  t.size = offsetof(tcpsec_gw_tunnel_config, auth_method);
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
+  added = f->gw->tunnels[0];
+  assert_int_equal(added->cfg.auth_method, TCPSEC_IKE_AUTH_PSK);
+  assert_int_equal(added->local_method, TCPSEC_IKE_AUTH_PSK);
+  assert_int_equal(added->remote_method, TCPSEC_IKE_AUTH_PSK);
+  assert_int_equal(added->cfg.send_certreq, 1);
+  assert_null(added->cert_chain);
+  assert_null(added->private_key);
+  assert_null(added->trust_anchors);
+  assert_non_null(added->psk);
+}
+
+/* ---- certificates ------------------------------------------------------- */
+
+static const char make_certs_script[] =
+    "set -e\n"
+    "openssl req -x509 -new -nodes -newkey ec -pkeyopt "
+    "ec_paramgen_curve:P-256 \\\n"
+    "  -keyout ca.key -out ca.pem -subj '/O=tcpsec unit/CN=CA' -days 3650 "
+    "\\\n"
+    "  -addext basicConstraints=critical,CA:TRUE \\\n"
+    "  -addext keyUsage=critical,keyCertSign,cRLSign\n"
+    "printf 'basicConstraints=CA:FALSE\\nkeyUsage=critical,digitalSignature"
+    "\\nsubjectAltName=DNS:spoke.example.net\\n' > ee.ext\n"
+    "openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+    "\\\n"
+    "  -keyout spoke.key -out spoke.csr -subj '/O=tcpsec unit/CN=spoke'\n"
+    "openssl x509 -req -in spoke.csr -CA ca.pem -CAkey ca.key "
+    "-CAcreateserial \\\n"
+    "  -out spoke.pem -days 3650 -sha256 -extfile ee.ext\n"
+    "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+    "-out other.key\n";
+
+static char cert_dir[64];
+static uint8_t *ca_pem, *spoke_pem, *spoke_key, *other_key;
+static size_t ca_pem_len, spoke_pem_len, spoke_key_len, other_key_len;
+
+static uint8_t *read_cert_file(const char *name, size_t *len) {
+  char path[128];
+
+  snprintf(path, sizeof(path), "%s/%s", cert_dir, name);
+  return test_read_file(path, len);
+}
+
+static int certs_setup(void **state) {
+  char path[128], command[256];
+  FILE *out;
+
+  (void)state;
+  if (system("openssl version >/dev/null 2>&1") != 0) {
+    printf("skipped: openssl is not installed\n");
+    return 0;
+  }
+  snprintf(cert_dir, sizeof(cert_dir), "/tmp/tcpsec-gw-cert-XXXXXX");
+  if (mkdtemp(cert_dir) == NULL)
+    return -1;
+  snprintf(path, sizeof(path), "%s/make.sh", cert_dir);
+  out = fopen(path, "w");
+  if (out == NULL)
+    return -1;
+  fputs(make_certs_script, out);
+  fclose(out);
+  snprintf(command, sizeof(command),
+           "cd '%s' && sh make.sh >make.log 2>&1", cert_dir);
+  if (system(command) != 0) {
+    printf("openssl failed to make the test certificates, see %s/make.log\n",
+           cert_dir);
+    return -1;
+  }
+  ca_pem = read_cert_file("ca.pem", &ca_pem_len);
+  spoke_pem = read_cert_file("spoke.pem", &spoke_pem_len);
+  spoke_key = read_cert_file("spoke.key", &spoke_key_len);
+  other_key = read_cert_file("other.key", &other_key_len);
+  return ca_pem && spoke_pem && spoke_key && other_key ? 0 : -1;
+}
+
+static int certs_teardown(void **state) {
+  char command[128];
+
+  (void)state;
+  free(ca_pem);
+  free(spoke_pem);
+  free(spoke_key);
+  free(other_key);
+  if (cert_dir[0] != '\0') {
+    snprintf(command, sizeof(command), "rm -rf '%s'", cert_dir);
+    if (system(command) != 0)
+      printf("could not remove %s\n", cert_dir);
+  }
+  return 0;
+}
+
+/* Log lines of the certificate fixture's context, to check the messages
+ * the gateway logs when it rejects a tunnel. */
+static char log_text[8192];
+static size_t log_len;
+
+static void capture_log(void *user, tcpsec_log_level level,
+                        const char *subsystem, const char *message) {
+  size_t n = strlen(message);
+
+  (void)user;
+  (void)level;
+  (void)subsystem;
+  if (log_len + n + 2 > sizeof(log_text))
+    return;
+  memcpy(log_text + log_len, message, n);
+  log_len += n;
+  log_text[log_len++] = '\n';
+  log_text[log_len] = '\0';
+}
+
+static uint64_t fixed_wall_clock(void *user) {
+  (void)user;
+  return 1900000000u; /* 2030-03-17, inside the certificates' validity */
+}
+
+/* A gateway with a wall clock and a captured log, and a spoke tunnel that
+ * signs with the test certificate and expects the CA's signatures. */
+static int setup_cert(void **state) {
+  struct fixture *f = calloc(1, sizeof(*f));
+  tcpsec_gw_callbacks cb;
+  tcpsec_ctx_config cfg;
+  static const char id[] = "spoke.example.net";
+
+  test_rng_seed(&f->rng, 13);
+  tcpsec_ctx_config_default(&cfg);
+  cfg.random = test_rng_fill;
+  cfg.random_user = &f->rng;
+  cfg.log = capture_log;
+  cfg.log_level = TCPSEC_LOG_INFO;
+  log_len = 0;
+  log_text[0] = '\0';
+  if (tcpsec_ctx_new(&cfg, &f->ctx) != 0)
+    return -1;
+  tcpsec_gw_callbacks_default(&cb);
+  cb.udp_send = noop_send;
+  cb.wall_clock = fixed_wall_clock;
+  if (tcpsec_gw_new(f->ctx, NULL, &cb, &f->gw) != 0)
+    return -1;
+  ts_any(&f->ts);
+  tcpsec_gw_tunnel_config_default(&f->t);
+  f->t.name = "spoke";
+  ep4(&f->t.local, 198, 51, 100, 41, 0);
+  ep4(&f->t.remote_gw, 203, 0, 113, 249, 0);
+  f->t.local_ts = &f->ts;
+  f->t.local_ts_count = 1;
+  f->t.remote_ts = &f->ts;
+  f->t.remote_ts_count = 1;
+  f->t.auth_method = TCPSEC_IKE_AUTH_SIGNATURE;
+  f->t.local_id.type = TCPSEC_IKE_ID_TYPE_FQDN;
+  f->t.local_id.data = (const uint8_t *)id;
+  f->t.local_id.len = sizeof(id) - 1;
+  f->t.cert_chain = spoke_pem;
+  f->t.cert_chain_len = spoke_pem_len;
+  f->t.private_key = spoke_key;
+  f->t.private_key_len = spoke_key_len;
+  f->t.trust_anchors = ca_pem;
+  f->t.trust_anchors_len = ca_pem_len;
+  *state = f;
+  return 0;
+}
+
+#define NEED_CERTS()                                                         \
+  do {                                                                       \
+    if (ca_pem == NULL)                                                      \
+      skip();                                                                \
+  } while (0)
+
+/* The fields each direction's method needs, checked before anything is
+ * parsed. */
+static void cert_tunnel_needs_its_parts(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+
+  t = f->t;
+  t.auth_method = 3;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "authentication method must be"));
+  t = f->t;
+  t.remote_auth_method = 7;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.cert_chain = NULL;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "a certificate is required"));
+  t = f->t;
+  t.private_key_len = 0;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "a private key is required"));
+  t = f->t;
+  t.trust_anchors = NULL;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "trust anchors"));
+  /* This side uses a PSK, the peer signs: both a PSK and anchors. */
+  t = f->t;
+  t.auth_method = TCPSEC_IKE_AUTH_PSK;
+  t.remote_auth_method = TCPSEC_IKE_AUTH_SIGNATURE;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "a pre-shared key is required"));
+  assert_int_equal(f->gw->tunnel_count, 0);
+}
+
+/* Without a wall_clock callback no tunnel may expect signatures; a tunnel
+ * that only signs itself (the peer uses the PSK) is fine. */
+static void cert_tunnel_needs_wall_clock(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+
+  NEED_CERTS();
+  tcpsec_gw_free(f->gw);
+  f->gw = NULL;
+  {
+    tcpsec_gw_callbacks cb;
+
+    tcpsec_gw_callbacks_default(&cb);
+    assert_null(cb.wall_clock);
+    cb.udp_send = noop_send;
+    assert_int_equal(tcpsec_gw_new(f->ctx, NULL, &cb, &f->gw), 0);
+  }
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "no wall_clock callback"));
+  assert_non_null(strstr(log_text, "tunnel \"spoke\""));
+
+  t = f->t;
+  t.remote_auth_method = TCPSEC_IKE_AUTH_PSK;
+  t.psk = psk;
+  t.psk_len = sizeof(psk) - 1;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
+}
+
+/* Certificates and the key are parsed when the tunnel is added, and the
+ * tunnel keeps its own copies of what its methods use. */
+static void cert_tunnel_parsed_when_added(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_tunnel_config t;
+  struct gw_tunnel *added;
+  uint8_t chain[4096], junk[64];
+
+  NEED_CERTS();
+  assert_true(spoke_pem_len <= sizeof(chain));
+  memcpy(chain, spoke_pem, spoke_pem_len);
+  t = f->t;
+  t.cert_chain = chain;
+  t.psk = psk; /* not used by either direction: not kept */
+  t.psk_len = sizeof(psk) - 1;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
+  memset(chain, 0, sizeof(chain));
+  added = f->gw->tunnels[0];
+  assert_int_equal(added->local_method, TCPSEC_IKE_AUTH_SIGNATURE);
+  assert_int_equal(added->remote_method, TCPSEC_IKE_AUTH_SIGNATURE);
+  assert_int_equal(added->cfg.cert_chain_len, spoke_pem_len);
+  assert_memory_equal(added->cert_chain, spoke_pem, spoke_pem_len);
+  assert_memory_equal(added->private_key, spoke_key, spoke_key_len);
+  assert_memory_equal(added->trust_anchors, ca_pem, ca_pem_len);
+  assert_null(added->psk);
+  assert_int_equal(added->cfg.psk_len, 0);
+  /* The configured tunnel starts an IKE SA with these settings. */
+  assert_int_equal(tcpsec_gw_start(f->gw, 1000), 0);
+  assert_int_equal(tcpsec_gw_instance_count(f->gw), 1);
+
+  memset(junk, 'x', sizeof(junk));
+  t = f->t;
+  t.name = "bad-chain";
+  t.cert_chain = junk;
+  t.cert_chain_len = sizeof(junk);
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "tunnel \"bad-chain\": certificate"));
+  t = f->t;
+  t.name = "bad-anchors";
+  t.trust_anchors = junk;
+  t.trust_anchors_len = sizeof(junk);
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  t = f->t;
+  t.name = "wrong-key";
+  t.private_key = other_key;
+  t.private_key_len = other_key_len;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(log_text, "does not belong"));
+  /* An RSA method with an ECDSA key. */
+  t = f->t;
+  t.name = "wrong-method";
+  t.auth_method = TCPSEC_IKE_AUTH_RSA;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_int_equal(f->gw->tunnel_count, 1);
+}
+
+/* Identity text in the status: each ID type, a DN with known and unknown
+ * attribute types, and input that does not parse. */
+static void identity_text(void **state) {
+  static const uint8_t v4[] = {192, 0, 2, 7};
+  static const uint8_t v6[] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                               0,    0,    0,    0,    0, 0, 0, 1};
+  static const uint8_t fqdn[] = {'h', 'u', 'b', 0x01, '.', 'n', 'e', 't'};
+  /* C=DE, O=Example, 2.5.4.99=x, CN=spoke */
+  static const uint8_t dn[] = {
+      0x30, 0x3b, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06,
+      0x13, 0x02, 'D',  'E',  0x31, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55,
+      0x04, 0x0a, 0x0c, 0x07, 'E',  'x',  'a',  'm',  'p',  'l',  'e',
+      0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x63, 0x0c, 0x01,
+      'x',  0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c,
+      0x05, 's',  'p',  'o',  'k',  'e'};
+  static const uint8_t key_id[] = {0xde, 0xad, 0x01};
+  uint8_t bad[sizeof(dn)];
+  char out[128], small[8];
+
+  (void)state;
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_IPV4_ADDR, v4, sizeof(v4), out,
+                     sizeof(out));
+  assert_string_equal(out, "192.0.2.7");
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_IPV6_ADDR, v6, sizeof(v6), out,
+                     sizeof(out));
+  assert_string_equal(out, "2001:db8:0:0:0:0:0:1");
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_FQDN, fqdn, sizeof(fqdn), out,
+                     sizeof(out));
+  assert_string_equal(out, "hub?.net");
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_DER_ASN1_DN, dn, sizeof(dn), out,
+                     sizeof(out));
+  assert_string_equal(out, "C=DE, O=Example, 2.5.4.99=x, CN=spoke");
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_KEY_ID, key_id, sizeof(key_id), out,
+                     sizeof(out));
+  assert_string_equal(out, "keyid:dead01");
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_IPV4_ADDR, v4, 3, out, sizeof(out));
+  assert_string_equal(out, "(ID type 1, 3 bytes)");
+
+  /* One byte short, a SET length that does not fit its contents, a
+   * SEQUENCE where a SET belongs. */
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_DER_ASN1_DN, dn, sizeof(dn) - 1, out,
+                     sizeof(out));
+  assert_string_equal(out, "(ID type 9, 60 bytes)");
+  memcpy(bad, dn, sizeof(dn));
+  bad[3] = 0x30;
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_DER_ASN1_DN, bad, sizeof(bad), out,
+                     sizeof(out));
+  assert_string_equal(out, "(ID type 9, 61 bytes)");
+  memcpy(bad, dn, sizeof(dn));
+  bad[2] = 0x30;
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_DER_ASN1_DN, bad, sizeof(bad), out,
+                     sizeof(out));
+  assert_string_equal(out, "(ID type 9, 61 bytes)");
+
+  /* Cut to the buffer, still terminated. */
+  gw_identity_format(TCPSEC_IKE_ID_TYPE_DER_ASN1_DN, dn, sizeof(dn), small,
+                     sizeof(small));
+  assert_string_equal(small, "C=DE, O");
+}
+
+/* A fresh instance shows no peer identity, method or error. */
+static void status_before_authentication(void **state) {
+  struct fixture *f = *state;
+  tcpsec_gw_ike_status st;
+
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), 0);
+  assert_int_equal(tcpsec_gw_start(f->gw, 1000), 0);
+  memset(&st, 0xee, sizeof(st));
+  st.size = sizeof(st);
+  assert_int_equal(tcpsec_gw_get_ike_status(f->gw, 0, 1000, &st), 0);
+  assert_string_equal(st.peer_id, "");
+  assert_int_equal(st.peer_id_type, 0);
+  assert_int_equal(st.peer_auth_method, 0);
+  assert_int_equal(st.last_error, 0);
 }
 
 static void unknown_connections_rejected(void **state) {
@@ -691,6 +1076,17 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(add_tunnel_old_struct_size, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(add_tunnel_struct_before_certificates,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(cert_tunnel_needs_its_parts, setup_cert,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(cert_tunnel_needs_wall_clock, setup_cert,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(cert_tunnel_parsed_when_added,
+                                    setup_cert, teardown),
+    cmocka_unit_test(identity_text),
+    cmocka_unit_test_setup_teardown(status_before_authentication, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(timer_heap_orders_deadlines, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(ike_map_finds_every_spi, setup, teardown),
@@ -711,5 +1107,6 @@ int main(void) {
     cmocka_unit_test(inbound_policy_enforced),
     cmocka_unit_test(mss_clamped_on_syn),
   };
-  return cmocka_run_group_tests_name("gw", tests, NULL, NULL);
+  return cmocka_run_group_tests_name("gw", tests, certs_setup,
+                                     certs_teardown);
 }

@@ -331,6 +331,14 @@ static void defaults_without_keywords(void **state) {
   assert_int_equal(p1->nat_traversal, CONFIG_NAT_TRAVERSAL_ENABLE);
   assert_int_equal(p1->keepalive_s, 10);
   assert_int_equal(p1->local_gw.family, NET_FAMILY_NONE);
+  assert_int_equal(p1->authmethod, CONFIG_AUTH_PSK);
+  assert_int_equal(p1->authmethod_remote, CONFIG_AUTH_SAME);
+  assert_string_equal(p1->certificate, "");
+  assert_string_equal(p1->peer, "");
+  assert_int_equal(p1->rsa_signature_format, CONFIG_RSA_PKCS1);
+  assert_int_equal(cfg.local_cert_count, 0);
+  assert_int_equal(cfg.ca_cert_count, 0);
+  assert_int_equal(cfg.user_peer_count, 0);
 
   tunnel = &cfg.tunnel[0];
   assert_string_equal(tunnel->tun_name, "");
@@ -345,6 +353,7 @@ static void defaults_without_keywords(void **state) {
   assert_int_equal(tunnel->rekey_jitter_percent, 10);
   assert_int_equal(tunnel->rekey_grace_s, 30);
   assert_int_equal(tunnel->tcp_reconnect_max_s, 30);
+  assert_int_equal(tunnel->send_certreq, 1);
   config_free(&cfg);
 
   assert_int_equal(parse_phase2_line("", &cfg, &err), 0);
@@ -759,9 +768,20 @@ static void phase1_wrong_values(void **state) {
     {"set ike-version 1", TCPSEC_ERR_CONFIG,
      "t.conf:5: set ike-version: expected 2, got '1'"},
     {"set peertype dialup", TCPSEC_ERR_CONFIG,
-     "t.conf:5: set peertype: expected any or one, got 'dialup'"},
-    {"set authmethod signature", TCPSEC_ERR_CONFIG,
-     "t.conf:5: set authmethod: expected psk, got 'signature'"},
+     "t.conf:5: set peertype: expected any, one or peer, got 'dialup'"},
+    {"set authmethod rsa", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set authmethod: expected psk or signature, got 'rsa'"},
+    {"set authmethod-remote ecdsa", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set authmethod-remote: expected psk or signature, got "
+     "'ecdsa'"},
+    {"set rsa-signature-format pkcs2", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set rsa-signature-format: expected pkcs1 or pss, got "
+     "'pkcs2'"},
+    {"set certificate", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set certificate: value missing; expected one word"},
+    {"set certificate a b", TCPSEC_ERR_CONFIG,
+     "t.conf:5: set certificate: expected one value (one word), got 2; quote "
+     "a value that contains spaces"},
     {"set fortinet-esp on", TCPSEC_ERR_CONFIG,
      "t.conf:5: set fortinet-esp: expected enable or disable, got 'on'"},
     {"set net-device maybe", TCPSEC_ERR_CONFIG,
@@ -1056,7 +1076,7 @@ static void structure_errors(void **state) {
      "supported; use config vpn ipsec phase2-interface"},
     {"config tcpsec tunnels\nend\n", TCPSEC_ERR_CONFIG,
      "t.conf:1: config tcpsec tunnels: unknown block; expected config tcpsec "
-     "system or config tcpsec tunnel"},
+     "system, tunnel, certificate local or certificate ca"},
     {"config tcpsec tunnel\nedit x\nend\n", TCPSEC_ERR_CONFIG,
      "t.conf:2: edit \"x\": a tcpsec tunnel needs a phase1-interface entry "
      "of the same name"},
@@ -1089,6 +1109,291 @@ static void structure_errors(void **state) {
 
   (void)state;
   check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]), parse_text);
+}
+
+/* ---- certificates ----------------------------------------------------- */
+
+/* parse_text with an explicit length, for cutting a text short. */
+static int parse_prefix(const char *text, size_t len, struct config *cfg,
+                        struct config_error *err) {
+  config_init(cfg);
+  return config_parse("t.conf", text, len, cfg, err);
+}
+
+
+/* A dial-up hub that signs with its certificate and accepts spokes whose
+ * certificates lead to one CA, as FortiOS configures it, with the
+ * certificate files in the tcpsec blocks. */
+static const char signature_hub[] =
+    "config tcpsec certificate local\n"
+    "    edit \"hub-cert\"\n"
+    "        set certificate-file \"/etc/tcpsec/hub-chain.pem\"\n"
+    "        set private-key-file /etc/tcpsec/hub.key\n"
+    "    next\n"
+    "end\n"
+    "config tcpsec certificate ca\n"
+    "    edit \"lab-root\"\n"
+    "        set ca-file /etc/tcpsec/lab-root.pem\n"
+    "    next\n"
+    "    edit \"other-root\"\n"
+    "        set ca-file /etc/tcpsec/other-root.der\n"
+    "    next\n"
+    "end\n"
+    "config user peer\n"
+    "    edit \"spokes\"\n"
+    "        set ca \"lab-root\"\n"
+    "        set mandatory-ca-verify enable\n"
+    "    next\n"
+    "end\n"
+    "config vpn ipsec phase1-interface\n"
+    "    edit \"Hub\"\n"
+    "        set type dynamic\n"
+    "        set authmethod signature\n"
+    "        set certificate \"hub-cert\"\n"
+    "        set peertype peer\n"
+    "        set peer \"spokes\"\n"
+    "        set rsa-signature-format pss\n"
+    "        set localid hub.example.net\n"
+    "    next\n"
+    "end\n"
+    "config tcpsec tunnel\n"
+    "    edit \"Hub\"\n"
+    "        set send-certreq disable\n"
+    "    next\n"
+    "end\n";
+
+static void certificate_blocks_load(void **state) {
+  struct config cfg;
+  struct config_error err;
+  const struct config_phase1 *p1;
+  const struct config_local_cert *local;
+  const struct config_ca_cert *ca;
+  const struct config_user_peer *peer;
+
+  (void)state;
+  assert_int_equal(parse_text(signature_hub, &cfg, &err), 0);
+  p1 = &cfg.phase1[0];
+  assert_int_equal(p1->authmethod, CONFIG_AUTH_SIGNATURE);
+  assert_int_equal(p1->authmethod_remote, CONFIG_AUTH_SAME);
+  assert_string_equal(p1->certificate, "hub-cert");
+  assert_int_equal(p1->peertype, CONFIG_PEERTYPE_PEER);
+  assert_string_equal(p1->peer, "spokes");
+  assert_int_equal(p1->rsa_signature_format, CONFIG_RSA_PSS);
+  assert_int_equal(p1->psk_len, 0);
+  assert_int_equal(cfg.tunnel[0].send_certreq, 0);
+
+  assert_int_equal(cfg.local_cert_count, 1);
+  local = config_find_local_cert(&cfg, "hub-cert");
+  assert_non_null(local);
+  assert_string_equal(local->certificate_file, "/etc/tcpsec/hub-chain.pem");
+  assert_string_equal(local->private_key_file, "/etc/tcpsec/hub.key");
+  assert_int_equal(local->line, 2);
+  assert_int_equal(cfg.ca_cert_count, 2);
+  ca = config_find_ca_cert(&cfg, "other-root");
+  assert_non_null(ca);
+  assert_string_equal(ca->ca_file, "/etc/tcpsec/other-root.der");
+  peer = config_find_user_peer(&cfg, "spokes");
+  assert_non_null(peer);
+  assert_string_equal(peer->ca, "lab-root");
+  assert_null(config_find_local_cert(&cfg, "lab-root"));
+  assert_null(config_find_ca_cert(&cfg, "hub-cert"));
+  assert_null(config_find_user_peer(&cfg, "lab-root"));
+  assert_true(has_notice(&cfg, "t.conf:18: set mandatory-ca-verify: FortiOS "
+                               "keyword not used by tcpsec, ignored"));
+  config_free(&cfg);
+}
+
+/* One side signs and the other uses the PSK (FortiOS authmethod-remote):
+ * the PSK is required, and so is a CA for the peer that signs. */
+static void certificate_one_direction(void **state) {
+  struct config cfg;
+  struct config_error err;
+  static const char text[] =
+      "config vpn ipsec phase1-interface\n"
+      "edit \"p\"\n"
+      "set remote-gw 192.0.2.1\n"
+      "set authmethod psk\n"
+      "set authmethod-remote signature\n"
+      "set psksecret " KEY "\n"
+      "set peer \"unused\"\n"
+      "end\n"
+      "config tcpsec certificate ca\n"
+      "edit root\n"
+      "set ca-file /ca.pem\n"
+      "end\n";
+
+  (void)state;
+  assert_int_equal(parse_text(text, &cfg, &err), 0);
+  assert_int_equal(cfg.phase1[0].authmethod, CONFIG_AUTH_PSK);
+  assert_int_equal(cfg.phase1[0].authmethod_remote, CONFIG_AUTH_SIGNATURE);
+  assert_string_equal(config_authmethod_name(cfg.phase1[0].authmethod_remote),
+                      "signature");
+  assert_true(has_notice(&cfg, "t.conf:2: edit \"p\": peer is used only "
+                               "with peertype peer"));
+  config_free(&cfg);
+
+  /* Without the CA entry. */
+  assert_int_equal(parse_prefix(text,
+                                (size_t)(strstr(text, "config tcpsec") - text),
+                                &cfg, &err),
+                   TCPSEC_ERR_CONFIG);
+  assert_string_equal(err.text,
+                      "t.conf:2: edit \"p\": the peer authenticates with a "
+                      "signature, but no config tcpsec certificate ca entry "
+                      "names a CA to trust");
+}
+
+static void certificate_notices(void **state) {
+  struct config cfg;
+  struct config_error err;
+
+  (void)state;
+  /* A FortiOS certificate block with the PEM text is skipped with a
+   * hint. */
+  assert_int_equal(
+      parse_text("config vpn certificate ca\n"
+                 "edit \"CA_Cert_1\"\nset ca \"-----BEGIN...\"\nnext\nend\n",
+                 &cfg, &err),
+      0);
+  assert_int_equal(cfg.notice_count, 1);
+  assert_string_equal(cfg.notices[0].text,
+                      "t.conf:1: config vpn certificate ca: block not used "
+                      "by tcpsec, skipped; name certificate files in config "
+                      "tcpsec certificate ca");
+  config_free(&cfg);
+
+  assert_int_equal(parse_text("config tcpsec certificate local\n"
+                              "edit a\nset certificate-file /a.pem\n"
+                              "set private-key-file /a.key\n"
+                              "unset private-key-file\n"
+                              "set private-key-file /b.key\nend\n",
+                              &cfg, &err),
+                   0);
+  assert_string_equal(cfg.local_cert[0].private_key_file, "/b.key");
+  config_free(&cfg);
+}
+
+/* Replace `from` (which must occur) in signature_hub by `to`. */
+static int parse_hub_with(const char *from, const char *to,
+                          struct config *cfg, struct config_error *err) {
+  char text[4096];
+  const char *at = strstr(signature_hub, from);
+  size_t head;
+
+  assert_non_null(at);
+  head = (size_t)(at - signature_hub);
+  snprintf(text, sizeof(text), "%.*s%s%s", (int)head, signature_hub, to,
+           at + strlen(from));
+  return parse_prefix(text, strlen(text), cfg, err);
+}
+
+static void certificate_wrong_values(void **state) {
+  static const struct {
+    const char *from;
+    const char *to;
+    const char *message;
+  } cases[] = {
+    {"        set certificate \"hub-cert\"\n", "",
+     "t.conf:22: edit \"Hub\": authmethod signature needs set certificate "
+     "\"<config tcpsec certificate local entry>\""},
+    {"\"hub-cert\"\n        set peertype", "\"hub\"\n        set peertype",
+     "t.conf:22: edit \"Hub\": certificate \"hub\" names no config tcpsec "
+     "certificate local entry"},
+    {"        set peer \"spokes\"\n", "",
+     "t.conf:22: edit \"Hub\": peertype peer needs set peer \"<config user "
+     "peer entry>\""},
+    {"set peer \"spokes\"", "set peer \"spoke\"",
+     "t.conf:22: edit \"Hub\": peer \"spoke\" names no config user peer "
+     "entry"},
+    {"set ca \"lab-root\"", "set ca \"lab\"",
+     "t.conf:16: edit \"spokes\": ca \"lab\" names no config tcpsec "
+     "certificate ca entry"},
+    {"set ca \"lab-root\"", "set cn spoke.example.net",
+     "t.conf:17: set cn: tcpsec does not match certificate names with config "
+     "user peer; check the peer's identity with peertype one and peerid "
+     "instead"},
+    {"set mandatory-ca-verify enable", "set subject \"CN=spoke\"",
+     "t.conf:18: set subject: tcpsec does not match certificate names with "
+     "config user peer; check the peer's identity with peertype one and "
+     "peerid instead"},
+    {"        set authmethod signature\n",
+     "        set authmethod signature\n        set authmethod-remote psk\n",
+     "t.conf:22: edit \"Hub\": psksecret missing; add set psksecret <key>"},
+    {"set private-key-file /etc/tcpsec/hub.key", "set private-key-file hub.key",
+     "t.conf:4: set private-key-file: expected an absolute path, got "
+     "'hub.key'"},
+    {"        set private-key-file /etc/tcpsec/hub.key\n", "",
+     "t.conf:2: edit \"hub-cert\": a local certificate needs set "
+     "certificate-file and set private-key-file"},
+    {"        set ca-file /etc/tcpsec/lab-root.pem\n", "",
+     "t.conf:8: edit \"lab-root\": a CA certificate needs set ca-file"},
+    {"set ca-file /etc/tcpsec/lab-root.pem", "set ca /etc/tcpsec/lab-root.pem",
+     "t.conf:9: set ca: unknown keyword; see docs/configuration.md for the "
+     "keywords of tcpsec blocks"},
+    {"set certificate-file", "set certificate-files",
+     "t.conf:3: set certificate-files: unknown keyword; did you mean "
+     "'certificate-file'?"},
+    {"config tcpsec certificate ca\n", "config tcpsec certificate cas\n",
+     "t.conf:7: config tcpsec certificate cas: unknown block; expected config "
+     "tcpsec system, tunnel, certificate local or certificate ca"},
+    {"set send-certreq disable", "set send-certreq no",
+     "t.conf:34: set send-certreq: expected enable or disable, got 'no'"},
+  };
+  struct config cfg;
+  struct config_error err;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    int rc = parse_hub_with(cases[i].from, cases[i].to, &cfg, &err);
+
+    if (rc != TCPSEC_ERR_CONFIG || strcmp(err.text, cases[i].message) != 0)
+      print_error("case %zu gave %d '%s'\n", i, rc, err.text);
+    assert_int_equal(rc, TCPSEC_ERR_CONFIG);
+    assert_string_equal(err.text, cases[i].message);
+    assert_null(cfg.local_cert);
+    assert_null(cfg.ca_cert);
+    assert_null(cfg.user_peer);
+  }
+
+  /* Any CA entry may vouch for the peer without peertype peer. */
+  assert_int_equal(parse_hub_with("set peertype peer", "set peertype any",
+                                  &cfg, &err),
+                   0);
+  assert_true(has_notice(&cfg, "t.conf:22: edit \"Hub\": peer is used only "
+                               "with peertype peer"));
+  config_free(&cfg);
+
+  /* peertype peer with a PSK peer. */
+  assert_int_equal(
+      parse_hub_with("set authmethod signature",
+                     "set authmethod signature\nset authmethod-remote psk\n"
+                     "set psksecret " KEY,
+                     &cfg, &err),
+      TCPSEC_ERR_CONFIG);
+  assert_string_equal(err.text,
+                      "t.conf:22: edit \"Hub\": peertype peer checks the "
+                      "peer's certificate, but the peer authenticates with a "
+                      "pre-shared key; set authmethod signature or "
+                      "authmethod-remote signature");
+}
+
+static void certificate_entries_limit(void **state) {
+  struct config cfg;
+  struct config_error err;
+  char *text = malloc(64 * 1024);
+  size_t n = 0, i;
+
+  (void)state;
+  assert_non_null(text);
+  n += (size_t)sprintf(text + n, "config tcpsec certificate ca\n");
+  for (i = 0; i <= CONFIG_CERT_MAX; i++)
+    n += (size_t)sprintf(text + n, "edit c%zu\nset ca-file /c.pem\nnext\n", i);
+  n += (size_t)sprintf(text + n, "end\n");
+  assert_int_equal(parse_prefix(text, n, &cfg, &err), TCPSEC_ERR_LIMIT);
+  assert_string_equal(err.text, "t.conf:194: edit: more than 64 config "
+                                "tcpsec certificate ca entries");
+  free(text);
 }
 
 /* ---- syntax ----------------------------------------------------------- */
@@ -1386,6 +1691,11 @@ int main(void) {
     cmocka_unit_test(limits_entries_and_lists),
     cmocka_unit_test(load_file_errors),
     cmocka_unit_test(psk_never_in_messages),
+    cmocka_unit_test(certificate_blocks_load),
+    cmocka_unit_test(certificate_one_direction),
+    cmocka_unit_test(certificate_notices),
+    cmocka_unit_test(certificate_wrong_values),
+    cmocka_unit_test(certificate_entries_limit),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
