@@ -737,7 +737,8 @@ typedef struct tcpsec_gw_ike_status {
   uint8_t type;
   /** tcpsec_gw_transport in use. */
   uint8_t transport;
-  /** Non-zero when this side initiated the IKE SA. */
+  /** Non-zero when this side is the original initiator of the current IKE
+   *  SA; after an IKE SA rekey, the side that started the rekey is. */
   uint8_t initiator;
   /** NAT detected: bit 0 local side behind NAT, bit 1 peer behind NAT. */
   uint8_t nat;

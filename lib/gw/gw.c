@@ -106,6 +106,8 @@ int tcpsec_gw_new(tcpsec_ctx *ctx, const tcpsec_gw_config *cfg,
     goto fail;
   }
   rv = gw_ike_map_init(gw);
+  if (rv == 0)
+    rv = gw_seg_map_init(gw);
   if (rv != 0)
     goto fail;
   rv = tcpsec_sad_new(ctx, NULL, &gw->sad);
@@ -157,6 +159,7 @@ void tcpsec_gw_free(tcpsec_gw *gw) {
   tcpsec_free(gw->ctx, gw->conns);
   tcpsec_free(gw->ctx, gw->spi_map);
   tcpsec_free(gw->ctx, gw->ike_map);
+  tcpsec_free(gw->ctx, gw->seg_map);
   tcpsec_ike_responder_free(gw->responder);
   tcpsec_sad_free(gw->sad);
   tcpsec_free_secret(gw->ctx, gw->scratch, GW_SCRATCH_LEN);

@@ -72,6 +72,7 @@ void gw_conn_release(struct tcpsec_gw *gw, struct gw_conn *c, int close) {
       gw->peers[i]->conn = 0;
   if (gw->input_conn == c)
     gw->input_conn = NULL;
+  gw_seg_map_del(gw, c);
   tcpsec_stream_free(c->stream);
   tcpsec_segment_tracker_free(c->tracker);
   memset(c, 0, sizeof(*c));
@@ -202,6 +203,13 @@ int gw_conn_attach_tracker(struct tcpsec_gw *gw, struct gw_conn *c) {
   tc.remote_port = c->remote.port;
   tc.placement = (tcpsec_segment_placement)c->tunnel->cfg.segment_placement;
   rv = tcpsec_segment_tracker_new(gw->ctx, &tc, &c->tracker);
+  if (rv == 0) {
+    rv = gw_seg_map_put(gw, c, &tc.local_addr, &tc.remote_addr);
+    if (rv != 0) {
+      tcpsec_segment_tracker_free(c->tracker);
+      c->tracker = NULL;
+    }
+  }
   if (rv != 0)
     tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
                "connection %u: cannot create the segment tracker: %s",

@@ -642,16 +642,11 @@ int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
 
 static struct gw_conn *conn_for_segment(struct tcpsec_gw *gw,
                                         const tcpsec_segment_info *info) {
-  size_t i;
+  struct gw_conn *c = gw_seg_map_get(gw, info);
 
-  /* NOTE: a scan over the connections; a hash by 4-tuple is the fix for
-   * hubs with many thousands of spokes in segment mode. */
-  for (i = 0; i < gw->conn_cap; i++) {
-    struct gw_conn *c = &gw->conns[i];
-    if (c->id != 0 && c->tracker != NULL &&
-        tcpsec_segment_tracker_matches(c->tracker, info))
-      return c;
-  }
+  if (c != NULL && c->tracker != NULL &&
+      tcpsec_segment_tracker_matches(c->tracker, info))
+    return c;
   return NULL;
 }
 

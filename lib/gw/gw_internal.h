@@ -147,6 +147,10 @@ struct gw_peer {
   uint64_t past_create_child_refused;
 };
 
+/* Key of the segment map: family, remote address and port, local address
+ * and port (gw_seg_map.c). */
+#define GW_SEG_KEY_LEN 37
+
 struct gw_conn {
   tcpsec_gw_conn id; /* 0 while the slot is free */
   int outbound;
@@ -160,6 +164,8 @@ struct gw_conn {
   int carried_ike;                 /* outbound: an IKE message was accepted */
   uint64_t frames_in;
   uint64_t frames_out;
+  uint8_t seg_mapped;              /* in the segment map under seg_key */
+  uint8_t seg_key[GW_SEG_KEY_LEN];
 };
 
 struct tcpsec_gw {
@@ -196,6 +202,16 @@ struct tcpsec_gw {
 
   struct gw_conn *conns; /* slot i contains handle i + 1 */
   size_t conn_cap;
+
+  /* TCP 4-tuple -> connection with a segment tracker, the same kind of
+   * table as ike_map (gw_seg_map.c). */
+  struct gw_seg_slot {
+    uint8_t key[GW_SEG_KEY_LEN];
+    tcpsec_gw_conn conn; /* 0: empty slot */
+  } *seg_map;
+  size_t seg_map_cap;
+  size_t seg_map_count;
+  uint64_t seg_map_key[2];
 
   int in_callback;
   int shutting_down;
@@ -323,6 +339,14 @@ void gw_clamp_mss(uint8_t *pkt, size_t len, uint32_t mtu);
  * remote selector, destination in a local one). */
 int gw_inbound_policy_ok(const struct gw_child *ch, const uint8_t *pkt,
                          size_t len);
+
+/* gw_seg_map.c */
+int gw_seg_map_init(struct tcpsec_gw *gw);
+int gw_seg_map_put(struct tcpsec_gw *gw, struct gw_conn *c,
+                   const tcpsec_ip_addr *local, const tcpsec_ip_addr *remote);
+struct gw_conn *gw_seg_map_get(struct tcpsec_gw *gw,
+                               const tcpsec_segment_info *info);
+void gw_seg_map_del(struct tcpsec_gw *gw, struct gw_conn *c);
 
 /* gw_ike_map.c */
 int gw_ike_map_init(struct tcpsec_gw *gw);

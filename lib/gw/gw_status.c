@@ -61,6 +61,10 @@ static void ike_sa_status(const struct gw_peer *p, uint64_t now_ms,
   info.size = sizeof(info);
   if (tcpsec_ike_sa_get_info(p->ike, &info) == 0) {
     s->state = info.state;
+    /* After an IKE SA rekey the side that started the rekey is the
+     * original initiator of the new IKE SA (RFC 7296 section 2.8). */
+    if (info.state == TCPSEC_IKE_SA_ESTABLISHED)
+      s->initiator = info.initiator;
     s->nat = (uint8_t)((info.nat_local ? 1 : 0) | (info.nat_remote ? 2 : 0));
     s->ke_group = info.ke_group;
     if (info.encr != 0)
