@@ -116,10 +116,11 @@ typedef struct tcpsec_ike_identity {
  * method that fits the certificate's key: 1, 9, 10, 11 and 14.
  */
 typedef enum tcpsec_ike_auth_method {
-  /** RSA Digital Signature (method 1): RSASSA-PKCS1-v1_5 over SHA2-256.
-   *  Verification accepts SHA2-256, SHA2-384 and SHA2-512.
-   *  \note Many implementations use SHA-1 with method 1, which tcpsec
-   *  never accepts; prefer TCPSEC_IKE_AUTH_SIGNATURE with such peers. */
+  /** RSA Digital Signature (method 1): RSASSA-PKCS1-v1_5 over SHA-1, as
+   *  peers of this method (strongSwan, Libreswan) sign and verify it.
+   *  Verification also accepts SHA2-256, SHA2-384 and SHA2-512.
+   *  \note SHA-1 is weak: prefer TCPSEC_IKE_AUTH_SIGNATURE, which peers
+   *  that announce SIGNATURE_HASH_ALGORITHMS use over SHA-2. */
   TCPSEC_IKE_AUTH_RSA = 1,
   /** Shared Key Message Integrity Code (method 2). */
   TCPSEC_IKE_AUTH_PSK = 2,
@@ -134,7 +135,7 @@ typedef enum tcpsec_ike_auth_method {
    *  RSASSA-PKCS1-v1_5 (see tcpsec_ike_config::rsa_pss) with RSA keys of
    *  2048 to 8192 bits, ECDSA with P-256, P-384 and P-521 keys, over the
    *  strongest of SHA2-512, SHA2-384 and SHA2-256 that the peer announced.
-   *  SHA-1 is never used or accepted. */
+   *  SHA-1 is never used or accepted with this method. */
   TCPSEC_IKE_AUTH_SIGNATURE = 14
 } tcpsec_ike_auth_method;
 

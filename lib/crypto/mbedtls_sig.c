@@ -31,6 +31,8 @@ static int sig_rng(void *user, unsigned char *buf, size_t len) {
 
 static mbedtls_md_type_t md_type(tcpsec_hash_alg hash) {
   switch (hash) {
+  case TCPSEC_HASH_SHA1:
+    return MBEDTLS_MD_SHA1;
   case TCPSEC_HASH_SHA256:
     return MBEDTLS_MD_SHA256;
   case TCPSEC_HASH_SHA384:

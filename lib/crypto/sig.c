@@ -239,7 +239,11 @@ size_t tcpsec_sig_max_len(const tcpsec_sig_key *key,
   return (body < 0x80 ? 2 : 3) + body;
 }
 
-static int hash_supported(tcpsec_hash_alg hash) {
+/* SHA-1 only with PKCS#1 v1.5: the classic IKEv2 RSA method (1) of peers
+ * without RFC 7427 signs with it. */
+static int hash_supported(tcpsec_sig_scheme scheme, tcpsec_hash_alg hash) {
+  if (hash == TCPSEC_HASH_SHA1)
+    return scheme == TCPSEC_SIG_RSA_PKCS1;
   return hash == TCPSEC_HASH_SHA256 || hash == TCPSEC_HASH_SHA384 ||
          hash == TCPSEC_HASH_SHA512;
 }
@@ -252,7 +256,7 @@ static int check_request(const tcpsec_sig_key *key, tcpsec_sig_scheme scheme,
     return TCPSEC_ERR_INVALID_ARGUMENT;
   if (scheme < TCPSEC_SIG_RSA_PKCS1 || scheme > TCPSEC_SIG_ECDSA_RAW)
     return TCPSEC_ERR_INVALID_ARGUMENT;
-  if (!hash_supported(hash))
+  if (!hash_supported(scheme, hash))
     return TCPSEC_ERR_UNKNOWN_ALGORITHM;
   if (!tcpsec_sig_scheme_fits(scheme, tcpsec_sig_key_type_of(key)))
     return TCPSEC_ERR_UNSUPPORTED_KEY_TYPE;

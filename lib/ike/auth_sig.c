@@ -491,8 +491,11 @@ static void choose_signature(tcpsec_ike_sa *sa, sig_choice *c) {
                c->method);
   }
   if (c->method == TCPSEC_IKE_AUTH_RSA) {
+    /* Peers of method 1 (strongSwan and Libreswan among them) sign and
+     * verify it with SHA-1: RFC 7296 leaves the hash open, and only
+     * RFC 7427 signatures negotiate a stronger one. */
     c->scheme = TCPSEC_SIG_RSA_PKCS1;
-    c->hash = TCPSEC_HASH_SHA256;
+    c->hash = TCPSEC_HASH_SHA1;
   } else {
     c->scheme = TCPSEC_SIG_ECDSA_RAW;
     c->hash = tcpsec_sig_ecdsa_classic_hash(type);

@@ -258,12 +258,14 @@ static int verify_digital_signature(tcpsec_sig_key *key, const tcpsec_iov *iov,
 }
 
 /* Method 1: RFC 7296 does not fix the hash, and the PKCS#1 v1.5 encoding
- * names it, so each SHA-2 hash is tried. SHA-1 is not accepted. */
+ * names it, so SHA-1 (what peers of this method use) and each SHA-2 hash
+ * are tried. */
 static int verify_rsa_classic(tcpsec_sig_key *key, const tcpsec_iov *iov,
                               const tcpsec_ike_auth *auth, char *problem,
                               size_t len) {
   static const tcpsec_hash_alg hashes[] = {
-      TCPSEC_HASH_SHA256, TCPSEC_HASH_SHA384, TCPSEC_HASH_SHA512};
+      TCPSEC_HASH_SHA1, TCPSEC_HASH_SHA256, TCPSEC_HASH_SHA384,
+      TCPSEC_HASH_SHA512};
   size_t i;
   int rv = TCPSEC_ERR_SIGNATURE_INVALID;
 
@@ -276,8 +278,8 @@ static int verify_rsa_classic(tcpsec_sig_key *key, const tcpsec_iov *iov,
   rv = signature_result(rv);
   if (rv != 0)
     snprintf(problem, len,
-             "RSA signature of AUTH method 1 does not verify with SHA2-256, "
-             "SHA2-384 or SHA2-512 (SHA-1 is not accepted)");
+             "RSA signature of AUTH method 1 does not verify with SHA-1, "
+             "SHA2-256, SHA2-384 or SHA2-512");
   return rv;
 }
 

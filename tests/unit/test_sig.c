@@ -13,6 +13,9 @@
  *   Keys: generated for these tests with OpenSSL 3.0 (genpkey, ecparam,
  *   pkey); they protect nothing.
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +312,85 @@ static void round_trip(const struct key_case *kc, tcpsec_sig_scheme scheme,
     assert_memory_equal(sig, sig2, sig_len);
   }
 
+  tcpsec_sig_key_free(priv);
+  tcpsec_sig_key_free(pub);
+}
+
+/* SHA-1 is accepted with PKCS#1 v1.5 only (IKEv2 method 1 of older
+ * peers). openssl, when installed, verifies tcpsec's signature on its own,
+ * and a signature it makes verifies in tcpsec. */
+static void test_pkcs1_sha1(void **state) {
+  static const char text[] = "InitiatorSignedOctets of an IKEv2 method 1";
+  tcpsec_sig_key *priv = parse_pem(rsa_pkcs8_pem, 1);
+  tcpsec_sig_key *pub = parse_pem(rsa_public_pem, 0);
+  tcpsec_iov iov = {(const uint8_t *)text, sizeof(text) - 1};
+  uint8_t sig[TCPSEC_SIG_MAX_LEN];
+  char dir[] = "/tmp/tcpsec-sig-XXXXXX", cmd[512], path[128];
+  size_t sig_len = 0;
+  FILE *f;
+
+  (void)state;
+  assert_int_equal(tcpsec_sig_sign(priv, TCPSEC_SIG_RSA_PKCS1,
+                                   TCPSEC_HASH_SHA1, &iov, 1, sig,
+                                   sizeof(sig), &sig_len),
+                   0);
+  assert_int_equal(sig_len, 256);
+  assert_int_equal(tcpsec_sig_verify(pub, TCPSEC_SIG_RSA_PKCS1,
+                                     TCPSEC_HASH_SHA1, &iov, 1, sig, sig_len),
+                   0);
+  /* The encoding names the hash: SHA2-256 does not verify it. */
+  assert_int_equal(tcpsec_sig_verify(pub, TCPSEC_SIG_RSA_PKCS1,
+                                     TCPSEC_HASH_SHA256, &iov, 1, sig,
+                                     sig_len),
+                   TCPSEC_ERR_SIGNATURE_INVALID);
+  assert_int_equal(tcpsec_sig_sign(priv, TCPSEC_SIG_RSA_PSS, TCPSEC_HASH_SHA1,
+                                   &iov, 1, sig, sizeof(sig), &sig_len),
+                   TCPSEC_ERR_UNKNOWN_ALGORITHM);
+
+  if (system("command -v openssl >/dev/null 2>&1") != 0) {
+    print_message("skipped: openssl command not found for the cross-check\n");
+    tcpsec_sig_key_free(priv);
+    tcpsec_sig_key_free(pub);
+    return;
+  }
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/key.pem", dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(rsa_pkcs8_pem, f);
+  fclose(f);
+  snprintf(path, sizeof(path), "%s/msg", dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  assert_int_equal(tcpsec_sig_sign(priv, TCPSEC_SIG_RSA_PKCS1,
+                                   TCPSEC_HASH_SHA1, &iov, 1, sig,
+                                   sizeof(sig), &sig_len),
+                   0);
+  snprintf(path, sizeof(path), "%s/sig", dir);
+  f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(sig, 1, sig_len, f), sig_len);
+  fclose(f);
+  snprintf(cmd, sizeof(cmd),
+           "cd %s && openssl dgst -sha1 -sign key.pem -out theirs msg && "
+           "openssl pkey -in key.pem -pubout -out pub.pem && "
+           "openssl dgst -sha1 -verify pub.pem -signature sig msg "
+           ">/dev/null",
+           dir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof(path), "%s/theirs", dir);
+  f = fopen(path, "rb");
+  assert_non_null(f);
+  sig_len = fread(sig, 1, sizeof(sig), f);
+  fclose(f);
+  assert_int_equal(sig_len, 256);
+  assert_int_equal(tcpsec_sig_verify(pub, TCPSEC_SIG_RSA_PKCS1,
+                                     TCPSEC_HASH_SHA1, &iov, 1, sig, sig_len),
+                   0);
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
   tcpsec_sig_key_free(priv);
   tcpsec_sig_key_free(pub);
 }
@@ -901,6 +983,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_classic_ecdsa_hash, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rfc4754_known_answers, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_pkcs1_sha1, setup, teardown),
     cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
     cmocka_unit_test_setup_teardown(test_other_key, setup, teardown),
