@@ -93,30 +93,12 @@ static const uint8_t *cert_file(const char *name, size_t *len) {
 }
 
 static int group_setup(void **state) {
-  char path[128], command[256];
-  FILE *f;
+  int made;
 
   (void)state;
-  if (system("openssl version >/dev/null 2>&1") != 0) {
-    printf("skipped: openssl is not installed\n");
-    return 0;
-  }
-  snprintf(dir, sizeof(dir), "/tmp/tcpsec-sim-cert-XXXXXX");
-  if (mkdtemp(dir) == NULL)
-    return -1;
-  snprintf(path, sizeof(path), "%s/make.sh", dir);
-  f = fopen(path, "w");
-  if (f == NULL)
-    return -1;
-  fputs(make_certs_script, f);
-  fclose(f);
-  snprintf(command, sizeof(command), "cd '%s' && sh make.sh >make.log 2>&1",
-           dir);
-  if (system(command) != 0) {
-    printf("openssl failed to make the test certificates, see %s/make.log\n",
-           dir);
-    return -1;
-  }
+  made = test_openssl_dir(dir, sizeof(dir), "tcpsec-sim-cert", make_certs_script);
+  if (made <= 0)
+    return made;
   /* notBefore is the moment openssl signed, so take the time after. */
   made_at = (uint64_t)time(NULL) + 1;
   have_certs = 1;
@@ -124,17 +106,12 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
-  char command[128];
   size_t i;
 
   (void)state;
   for (i = 0; i < file_count; i++)
     free(files[i].data);
-  if (dir[0] != '\0') {
-    snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-    if (system(command) != 0)
-      printf("could not remove %s\n", dir);
-  }
+  test_remove_dir(dir);
   return 0;
 }
 

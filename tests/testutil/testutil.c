@@ -1,4 +1,6 @@
 /* Helpers shared by the test programs. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "testutil.h"
 
 #include <stdio.h>
@@ -138,4 +140,45 @@ uint8_t *test_read_file(const char *path, size_t *len) {
   fclose(f);
   *len = n;
   return data;
+}
+
+int test_openssl_dir(char *dir, size_t len, const char *prefix,
+                     const char *script) {
+  char path[160], command[256];
+  FILE *f;
+
+  dir[0] = '\0';
+  if (system("openssl version >/dev/null 2>&1") != 0) {
+    printf("skipped: openssl is not installed\n");
+    return 0;
+  }
+  snprintf(dir, len, "/tmp/%s-XXXXXX", prefix);
+  if (mkdtemp(dir) == NULL) {
+    printf("could not make a temporary directory for %s\n", prefix);
+    dir[0] = '\0';
+    return -1;
+  }
+  snprintf(path, sizeof(path), "%s/make.sh", dir);
+  f = fopen(path, "w");
+  if (f == NULL)
+    return -1;
+  fputs(script, f);
+  fclose(f);
+  snprintf(command, sizeof(command), "cd '%s' && sh make.sh >make.log 2>&1",
+           dir);
+  if (system(command) != 0) {
+    printf("openssl failed to make the test files, see %s/make.log\n", dir);
+    return -1;
+  }
+  return 1;
+}
+
+void test_remove_dir(const char *dir) {
+  char command[160];
+
+  if (dir[0] == '\0')
+    return;
+  snprintf(command, sizeof(command), "rm -rf '%s'", dir);
+  if (system(command) != 0)
+    printf("could not remove %s\n", dir);
 }

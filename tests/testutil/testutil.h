@@ -43,4 +43,16 @@ const char *test_vector_path(const char *relative);
 /* Read a whole file; the caller frees. NULL if it cannot be read. */
 uint8_t *test_read_file(const char *path, size_t *len);
 
+/* Run an openssl script in a fresh directory /tmp/PREFIX-XXXXXX, whose
+ * name goes to dir (size len, at least 64 bytes): the script is written
+ * there as make.sh and run with sh, its output going to make.log. Returns
+ * 1 when it succeeded, 0 when openssl is not installed (a message says the
+ * tests are skipped, and dir stays empty), -1 on failure (a message names
+ * the log). */
+int test_openssl_dir(char *dir, size_t len, const char *prefix,
+                     const char *script);
+/* Remove a directory made by test_openssl_dir(); an empty name does
+ * nothing. */
+void test_remove_dir(const char *dir);
+
 #endif /* TCPSEC_TESTUTIL_H */

@@ -98,38 +98,16 @@ static const char make_certs_script[] =
     "  openssl pkey -pubin -outform DER | openssl dgst -sha1 -r > "
     "int-ec.spki-sha1\n";
 
-static int run_in_dir(const char *script) {
-  char path[128], command[256];
-  FILE *f;
-
-  snprintf(path, sizeof(path), "%s/make.sh", dir);
-  f = fopen(path, "w");
-  if (f == NULL)
-    return -1;
-  fputs(script, f);
-  fclose(f);
-  snprintf(command, sizeof(command), "cd '%s' && sh make.sh >make.log 2>&1",
-           dir);
-  return system(command);
-}
-
 static int group_setup(void **state) {
+  int made;
+
   (void)state;
   ctx = test_ctx_new(&rng, 5280);
   if (ctx == NULL)
     return -1;
-  if (system("openssl version >/dev/null 2>&1") != 0) {
-    printf("skipped: openssl is not installed\n");
-    return 0;
-  }
-  snprintf(dir, sizeof(dir), "/tmp/tcpsec-cert-XXXXXX");
-  if (mkdtemp(dir) == NULL)
-    return -1;
-  if (run_in_dir(make_certs_script) != 0) {
-    printf("openssl failed to make the test certificates, see %s/make.log\n",
-           dir);
-    return -1;
-  }
+  made = test_openssl_dir(dir, sizeof(dir), "tcpsec-cert", make_certs_script);
+  if (made <= 0)
+    return made;
   /* notBefore is the moment openssl signed, so take the time after. */
   now = (uint64_t)time(NULL) + 1;
   have_certs = 1;
@@ -137,14 +115,8 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
-  char command[128];
-
   (void)state;
-  if (dir[0] != '\0') {
-    snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-    if (system(command) != 0)
-      printf("could not remove %s\n", dir);
-  }
+  test_remove_dir(dir);
   tcpsec_ctx_free(ctx);
   return 0;
 }

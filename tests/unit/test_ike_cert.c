@@ -150,35 +150,13 @@ static const uint8_t *file(const char *name, size_t *len) {
   return files[file_count++].data;
 }
 
-static int run_in_dir(const char *script) {
-  char path[128], command[256];
-  FILE *f;
-
-  snprintf(path, sizeof(path), "%s/make.sh", dir);
-  f = fopen(path, "w");
-  if (f == NULL)
-    return -1;
-  fputs(script, f);
-  fclose(f);
-  snprintf(command, sizeof(command), "cd '%s' && sh make.sh >make.log 2>&1",
-           dir);
-  return system(command);
-}
-
 static int group_setup(void **state) {
+  int made;
+
   (void)state;
-  if (system("openssl version >/dev/null 2>&1") != 0) {
-    printf("skipped: openssl is not installed\n");
-    return 0;
-  }
-  snprintf(dir, sizeof(dir), "/tmp/tcpsec-ike-cert-XXXXXX");
-  if (mkdtemp(dir) == NULL)
-    return -1;
-  if (run_in_dir(make_certs_script) != 0) {
-    printf("openssl failed to make the test certificates, see %s/make.log\n",
-           dir);
-    return -1;
-  }
+  made = test_openssl_dir(dir, sizeof(dir), "tcpsec-ike-cert", make_certs_script);
+  if (made <= 0)
+    return made;
   /* notBefore is the moment openssl signed, so take the time after. */
   made_at = (uint64_t)time(NULL) + 1;
   have_certs = 1;
@@ -186,17 +164,12 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
-  char command[128];
   size_t i;
 
   (void)state;
   for (i = 0; i < file_count; i++)
     free(files[i].data);
-  if (dir[0] != '\0') {
-    snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-    if (system(command) != 0)
-      printf("could not remove %s\n", dir);
-  }
+  test_remove_dir(dir);
   return 0;
 }
 
