@@ -92,7 +92,7 @@ static const char *kind_name(ike_request_kind kind) {
 }
 
 /* Plan the next IKE SA rekey from now (soft lifetime with jitter). */
-static void plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms) {
+void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms) {
   const tcpsec_ike_config *cfg = &sa->cfg.pub;
   uint64_t soft = cfg->ike_rekey_ms != 0 ? cfg->ike_rekey_ms
                                          : cfg->ike_lifetime_ms / 10 * 9;
@@ -229,7 +229,7 @@ static ike_gen *gen_switch(tcpsec_ike_sa *sa, ike_gen *next, int we_delete,
   sa->expires_ms =
       sa->cfg.pub.ike_lifetime_ms != 0 ? now_ms + sa->cfg.pub.ike_lifetime_ms
                                        : 0;
-  plan_ike_rekey(sa, now_ms);
+  tcpsec_ike_plan_ike_rekey(sa, now_ms);
   sa->stats.ike_rekeys++;
 
   tcpsec_ike_spi_format(sa->spi_i, spi_i, sizeof(spi_i));
@@ -1162,22 +1162,6 @@ void tcpsec_ike_gens_kick(tcpsec_ike_sa *sa, uint64_t now_ms) {
       (void)gen_timers(sa, &sa->gens[i], now_ms);
 }
 
-int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group) {
-  size_t i;
-
-  for (i = 0; i < cfg->pub.pfs_group_count; i++)
-    if (cfg->pub.pfs_groups[i] == group)
-      return 1;
-  for (i = 0; i < cfg->esp_count; i++) {
-    size_t j;
-
-    for (j = 0; j < cfg->esp[i].ke_count; j++)
-      if (cfg->esp[i].ke[j] == group)
-        return 1;
-  }
-  return 0;
-}
-
 /* ---- timers ------------------------------------------------------------- */
 
 uint64_t tcpsec_ike_create_next_timeout(const tcpsec_ike_sa *sa) {
@@ -1317,10 +1301,6 @@ int tcpsec_ike_sa_create_child(tcpsec_ike_sa *sa,
   q->count_r = remote_count;
   tcpsec_ike_start_queued(sa, now_ms);
   return 0;
-}
-
-void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms) {
-  plan_ike_rekey(sa, now_ms);
 }
 
 void tcpsec_ike_gen_adopt_peer(tcpsec_ike_sa *sa, uint64_t now_ms) {

@@ -530,8 +530,6 @@ void tcpsec_ike_plan_ike_rekey(tcpsec_ike_sa *sa, uint64_t now_ms);
 void tcpsec_ike_gen_adopt_peer(tcpsec_ike_sa *sa, uint64_t now_ms);
 /* Send the queued Delete requests of old generations. */
 void tcpsec_ike_gens_kick(tcpsec_ike_sa *sa, uint64_t now_ms);
-/* 1 when the group is one of our PFS groups. */
-int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group);
 /* An old generation received a request (in_gen set and swapped in). */
 int tcpsec_ike_gen_process_request(tcpsec_ike_sa *sa,
                                    const tcpsec_ike_msg *msg,
@@ -598,6 +596,8 @@ void tcpsec_ike_offer_esp_pfs(const ike_config *cfg, uint32_t spi,
                               uint16_t ke_first, ike_offer *out);
 /* Our first PFS group, or 0 without PFS. */
 uint16_t tcpsec_ike_pfs_first(const ike_config *cfg);
+/* 1 when the group is one of our PFS groups. */
+int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group);
 int tcpsec_ike_select_ike_rekey(const ike_config *cfg,
                                 const tcpsec_ike_sa_payload *sa_payload,
                                 uint16_t peer_ke, ike_suite *out);

@@ -451,6 +451,20 @@ static size_t pfs_groups(const ike_config *cfg, const tcpsec_proposal_spec *s,
   return cfg->pub.pfs_group_count;
 }
 
+int tcpsec_ike_pfs_allowed(const ike_config *cfg, uint16_t group) {
+  const uint16_t *groups;
+  size_t i, n;
+
+  if (group_in(cfg->pub.pfs_groups, cfg->pub.pfs_group_count, group))
+    return 1;
+  for (i = 0; i < cfg->esp_count; i++) {
+    n = pfs_groups(cfg, &cfg->esp[i], &groups);
+    if (group_in(groups, n, group))
+      return 1;
+  }
+  return 0;
+}
+
 uint16_t tcpsec_ike_pfs_first(const ike_config *cfg) {
   const uint16_t *groups;
 
