@@ -241,7 +241,8 @@ typedef struct tcpsec_ike_config {
   /** Remote end of the connection, for NAT detection and reporting. */
   tcpsec_ike_endpoint remote;
   /** 1 (default) to start rekeys when soft lifetimes run out (RFC 7296
-   *  section 2.8); 0 to let SAs expire and only answer the peer's rekeys. */
+   *  section 2.8). 0 lets SAs expire, and only the peer's rekeys get a
+   *  response. */
   uint8_t rekey;
   /** Maximum random jitter, in percent of a soft lifetime, subtracted from
    *  it per SA so that many SAs created together do not rekey together.
@@ -272,7 +273,8 @@ typedef struct tcpsec_ike_config {
   uint32_t rekey_grace_ms;
   /** Key exchange groups (TCPSEC_KE_*) for perfect forward secrecy in
    *  CREATE_CHILD_SA, used for every ESP proposal whose string names no
-   *  group; none (the default) means no PFS. The first is sent in KEi. */
+   *  group. None (the default) means no PFS. KEi uses the IKE SA's group
+   *  when it is one of them, else the first. */
   uint16_t pfs_groups[TCPSEC_IKE_CONFIG_MAX_DH_GROUPS];
   /** Number of entries used in \c pfs_groups. */
   size_t pfs_group_count;
@@ -404,11 +406,11 @@ typedef struct tcpsec_ike_child_sa {
   uint64_t soft_lifetime_packets;
   /** Hard lifetime in packets; 0 means none. */
   uint64_t hard_lifetime_packets;
-  /** 1 when outbound traffic must not use this pair yet: the peer started
-   *  the rekey (keep sending on the pair named by \c replaces_spi_in until
-   *  a packet authenticates on this pair's inbound SA or that pair is
-   *  deleted, section 2.8), or a simultaneous rekey made this pair
-   *  redundant and it is about to be deleted (section 2.8.1). */
+  /** 1 when outbound traffic must not use this pair yet. Either the peer
+   *  started the rekey, so keep sending on the pair named by
+   *  \c replaces_spi_in until a packet authenticates on this pair's inbound
+   *  SA or that pair is deleted (section 2.8). Or a simultaneous rekey made
+   *  this pair redundant, and it is about to be deleted (section 2.8.1). */
   uint8_t outbound_deferred;
 } tcpsec_ike_child_sa;
 
@@ -840,10 +842,10 @@ TCPSEC_API int tcpsec_ike_sa_delete_child(tcpsec_ike_sa *sa, uint32_t spi_in,
                                           uint64_t now_ms);
 
 /**
- * \brief Rekey the IKE SA now (RFC 7296 section 1.3.2): a CREATE_CHILD_SA
- *        request with a new SPI, nonce and key exchange is sent, and when
- *        it completes the handle continues with new SPIs and keys, its
- *        Child SAs moved over, and the old IKE SA is deleted.
+ * \brief Rekey the IKE SA now (RFC 7296 section 1.3.2) with a
+ *        CREATE_CHILD_SA request carrying a new SPI, nonce and key
+ *        exchange. When it completes, the handle continues with new SPIs
+ *        and keys and its Child SAs, and the old IKE SA is deleted.
  *
  * Rekeys also start by themselves at the soft lifetime (\c ike_rekey_ms).
  * A simultaneous rekey by the peer is resolved as section 2.8.2 says.
@@ -896,8 +898,8 @@ TCPSEC_API int tcpsec_ike_sa_rekey_child(tcpsec_ike_sa *sa, uint32_t spi_in,
  * \return TCPSEC_ERR_TS_UNACCEPTABLE if a selector is invalid or outside
  *         the configured selectors.
  * \return TCPSEC_ERR_LIMIT if too many requests are queued already, or
- *         the IKE SA has 64 Child SA pairs (the most it accepts from
- *         either side; the peer gets NO_ADDITIONAL_SAS beyond).
+ *         the IKE SA has 64 Child SA pairs. That is the maximum from either
+ *         side: a peer asking for more gets NO_ADDITIONAL_SAS.
  * \return TCPSEC_ERR_INVALID_STATE if the IKE SA is not established, or
  *         the call comes from inside a callback.
  */

@@ -128,12 +128,12 @@ typedef struct tcpsec_sad_child {
   size_t remote_ts_count;
   /** Caller's pointer for this Child SA, returned by tcpsec_sad_select(). */
   void *user;
-  /** 1 to install the outbound SA on standby: while another Child SA with
-   *  matching selectors exists, that one keeps carrying the traffic, until
-   *  a packet authenticates on this Child SA's inbound SA in
-   *  tcpsec_sad_open(), tcpsec_sad_promote() is called, or the Child SA
-   *  named by \c replaces_spi is removed. Use it for the
-   *  pair that answered a peer's rekey: RFC 7296 section 2.8 has the
+  /** 1 to install the outbound SA on standby. Another Child SA with
+   *  matching selectors then keeps carrying the traffic until a packet
+   *  authenticates on this Child SA's inbound SA in tcpsec_sad_open(),
+   *  tcpsec_sad_promote() is called, or the Child SA named by
+   *  \c replaces_spi is removed. Use it for the pair made in response to a
+   *  peer's rekey: RFC 7296 section 2.8 has the
    *  responder keep sending on the old pair until the initiator shows it
    *  can receive on the new one. */
   uint8_t outbound_standby;

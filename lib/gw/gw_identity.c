@@ -124,7 +124,13 @@ static void put_dotted_oid(struct text *t, tcpsec_cursor oid) {
     if (b & 0x80)
       continue;
     if (first) {
-      unsigned arc1 = value < 40 ? 0u : value < 80 ? 1u : 2u;
+      unsigned arc1 = 2u;
+
+      /* The first subidentifier encodes 40 * arc1 + arc2. */
+      if (value < 40)
+        arc1 = 0u;
+      else if (value < 80)
+        arc1 = 1u;
       snprintf(part, sizeof(part), "%u.%llu", arc1,
                (unsigned long long)(value - 40u * arc1));
       first = 0;

@@ -85,7 +85,7 @@ int tcpsec_ike_child_sa_install(tcpsec_ctx *ctx, struct tcpsec_sad *sad,
   entry.remote_ts = remote;
   entry.remote_ts_count = child->remote_ts_count;
   entry.user = user;
-  /* A pair that answered the peer's rekey waits on standby until the
+  /* A pair made in response to the peer's rekey waits on standby until the
    * peer shows it can receive on it (RFC 7296 section 2.8). */
   if (child->size >= offsetof(tcpsec_ike_child_sa, outbound_deferred) +
                          sizeof(child->outbound_deferred)) {

@@ -17,7 +17,7 @@
  * An IKE SA rekey keeps the tcpsec_ike_sa handle. The fields of the IKE SA
  * hold the current generation (SPIs, keys, message IDs); the generation it
  * replaced moves into sa->gens, where it waits for its Delete exchange and
- * still answers retransmissions from its response cache. Messages for an
+ * still sends its cached response to a retransmitted request. Messages for an
  * old generation are processed with that generation swapped into the
  * IKE SA's fields (tcpsec_ike_gen_swap), so the ordinary input path serves
  * both.

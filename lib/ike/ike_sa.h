@@ -482,12 +482,12 @@ int tcpsec_ike_child_establish(tcpsec_ike_sa *sa, const ike_child_spec *spec,
 uint16_t tcpsec_ike_child_negotiate(tcpsec_ike_sa *sa,
                                     const tcpsec_ike_msg *msg, int create,
                                     uint16_t peer_ke, ike_child_offer *out);
-/* Responder: SA, TSi and TSr of the answer. */
+/* Responder: SA, TSi and TSr of the response. */
 void tcpsec_ike_child_add_answer(tcpsec_ike_builder *b,
                                  const ike_child_offer *o, uint32_t spi_in);
 /* The first error notify of a response, or 0. */
 uint16_t tcpsec_ike_child_first_error(const tcpsec_ike_msg *msg);
-/* Initiator: check the answer against what we proposed (li: our TSi, rr:
+/* Initiator: check the response against what we proposed (li: our TSi, rr:
  * our TSr). NULL when acceptable, else the problem for the log. */
 const char *tcpsec_ike_child_check_answer(
     tcpsec_ike_sa *sa, const tcpsec_ike_msg *msg, int create, uint16_t ke_sent,

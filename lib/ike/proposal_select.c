@@ -520,8 +520,8 @@ int tcpsec_ike_select_esp_pfs(const ike_config *cfg,
       out->ke = 0;
       n = pfs_groups(cfg, &cfg->esp[j], &groups);
       if (n == 0) {
-        /* No PFS configured: take the proposal as it is, or agree to any
-         * group we implement when the peer asks for PFS. */
+        /* No PFS configured: take the proposal as it is, or accept any
+         * group we implement when the peer requests PFS. */
         if (no_pfs(p))
           return (int)i;
         if (peer_ke != 0 && tcpsec_ke_lookup(peer_ke) != NULL &&

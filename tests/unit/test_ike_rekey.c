@@ -1,11 +1,11 @@
 /*
  * CREATE_CHILD_SA between two in-process peers: additional Child SAs,
- * Child SA and IKE SA rekeys with and without PFS, the error notifies of
- * RFC 7296 section 2.25, and simultaneous rekeys (sections 2.8.1 and
- * 2.8.2) with messages lost, reordered and crossing, including the rekey
- * faults strongSwan and Libreswan users reported: a Delete that overtakes
- * a rekey response, TEMPORARY_FAILURE followed by the peer's Delete, and
- * a nonce comparison that must be octet by octet.
+ * Child SA and IKE SA rekeys with and without PFS, and the error notifies
+ * of RFC 7296 section 2.25. Simultaneous rekeys (sections 2.8.1 and 2.8.2)
+ * run with messages lost, reordered and crossing. That includes three
+ * races: a Delete that overtakes a rekey response, TEMPORARY_FAILURE
+ * followed by the peer's Delete, and a nonce comparison that must be
+ * octet by octet.
  *
  * ESP packets cross the pairs in both directions between the steps, so a
  * rekey that loses or rejects a packet fails the test.
@@ -389,7 +389,7 @@ static void create_additional_child(void **state) {
   peer_free(&hub);
 }
 
-/* An IKE SA holds at most 64 pairs: the 65th is refused locally with
+/* An IKE SA has at most 64 pairs: the 65th is rejected locally with
  * TCPSEC_ERR_LIMIT, and rekeys of existing pairs still work. */
 static void create_child_limit(void **state) {
   tcpsec_ike_traffic_selector local, remote;
@@ -533,7 +533,7 @@ static void rekey_child_collision(void **state) {
 /* Section 2.8.1, second sequence: the spoke's request is lost, the hub
  * completes its rekey and deletes the old pair, then the retransmission
  * arrives and gets CHILD_SA_NOT_FOUND or TEMPORARY_FAILURE, which the
- * spoke ignores because it knows the pair was rekeyed. */
+ * spoke ignores because the pair was rekeyed already. */
 static void rekey_child_collision_lost_request(void **state) {
   peer spoke, hub;
 
@@ -610,9 +610,9 @@ static void rekey_ike_collision(void **state) {
 }
 
 /* Section 2.8.2, special case: the spoke's IKE SA rekey request is delayed
- * until the hub has finished its own rekey. The hub answers
+ * until the hub has finished its own rekey. The hub responds
  * TEMPORARY_FAILURE from the old IKE SA, or its Delete of the old IKE SA
- * arrives first; either way the spoke adopts the hub's new IKE SA. */
+ * arrives first. Either way the spoke adopts the hub's new IKE SA. */
 static void rekey_ike_collision_one_sided(void **state) {
   unsigned delete_first;
 
@@ -685,9 +685,9 @@ static void rekey_child_collision_many_seeds(void **state) {
 }
 
 /* A simultaneous Child SA rekey where the hub's Delete overtakes the
- * response to the spoke's rekey request (a fault reported against other
- * implementations): the spoke must still end with exactly one pair that
- * matches the hub's, whichever exchange the nonces favour. */
+ * response to the spoke's rekey request. The spoke must still end with
+ * exactly one pair that matches the hub's, whichever exchange the nonces
+ * favour. */
 static void rekey_child_delete_overtakes_response(void **state) {
   uint64_t seed;
 

@@ -300,9 +300,10 @@ static long select_child(struct fixture *fx, const char *src, const char *dst,
   return (long)(uintptr_t)user;
 }
 
-/* A Child SA that answered a rekey waits on standby: the old one keeps the
- * traffic until the new one is promoted or the old one is removed; a
- * redundant pair on standby never takes the traffic from a live one. */
+/* A Child SA made in response to a rekey waits on standby: the old one
+ * keeps the traffic until the new one is promoted or the old one is
+ * removed. A redundant pair on standby does not take the traffic from a
+ * live one. */
 static void spd_standby_until_promoted(void **state) {
   struct fixture *fx = *state;
   tcpsec_sa_traffic_selector local = ts4("192.168.1.0", "192.168.1.255", 0,
