@@ -42,7 +42,8 @@ static const char make_certs_script[] =
     "  openssl req -new -nodes $2 -keyout $1.key -out $1.csr \\\n"
     "    -subj \"/O=tcpsec sim/CN=$1\"\n"
     "  openssl x509 -req -in $1.csr -CA $3.pem -CAkey $3.key \\\n"
-    "    -CAcreateserial -out $1.pem -days 3650 -sha256 -extfile $1.ext\n"
+    "    ${4:--CAcreateserial} -out $1.pem -days 3650 -sha256 \\\n"
+    "    -extfile $1.ext\n"
     "  openssl x509 -in $1.pem -noout -serial | cut -d= -f2 > $1.serial\n"
     "}\n"
     "P256='-newkey ec -pkeyopt ec_paramgen_curve:P-256'\n"
@@ -53,7 +54,8 @@ static const char make_certs_script[] =
     "root other-root \"$P256\"\n"
     "issue hub \"$P256\" root-ec\n"
     "issue spoke1 \"$P256\" root-ec\n"
-    "issue spoke2 \"$RSA\" root-rsa\n"
+    /* A serial with its top bit set, so its DER form has a zero octet. */
+    "issue spoke2 \"$RSA\" root-rsa '-set_serial 0x9c0ffee5a1f00d'\n"
     "issue spoke3 \"$P384\" root-ec\n"
     "issue spoke4 \"$RSA\" root-rsa\n"
     "issue spoke5 \"$P256\" other-root\n"
@@ -157,20 +159,24 @@ static uint8_t hex_value(char c) {
   return (uint8_t)(c - 'a' + 10);
 }
 
-/* The serial openssl printed (hex digits and a newline) as bytes. */
+/* Converts the hex serial openssl printed into the DER INTEGER content the
+ * hook receives, which adds a zero octet when the top bit is set. */
 static void load_serial(struct plan *p) {
   const uint8_t *text;
-  size_t len, i, digits = 0;
+  size_t len, i, digits = 0, sign_octet;
 
   text = cert_file(p->revoked_serial_file, &len);
   while (digits < len && text[digits] != '\n')
     digits++;
-  assert_true(digits % 2 == 0 && digits / 2 <= sizeof(p->revoked_serial));
+  assert_true(digits >= 2 && digits % 2 == 0);
+  sign_octet = hex_value((char)text[0]) >= 8 ? 1 : 0;
+  assert_true(sign_octet + digits / 2 <= sizeof(p->revoked_serial));
+  p->revoked_serial[0] = 0;
   for (i = 0; i < digits / 2; i++)
-    p->revoked_serial[i] =
+    p->revoked_serial[sign_octet + i] =
         (uint8_t)(hex_value((char)text[2 * i]) << 4 |
                   hex_value((char)text[2 * i + 1]));
-  p->revoked_serial_len = digits / 2;
+  p->revoked_serial_len = sign_octet + digits / 2;
 }
 
 static int hub_cert_revoked(void *user, const char *instance,
