@@ -39,6 +39,12 @@
 extern "C" {
 #endif
 
+/**
+ * Parsed certificate chain, private key and trust anchors that many IKE SAs
+ * share (tcpsec_ike_credentials_new()). Opaque; reference-counted.
+ */
+typedef struct tcpsec_ike_credentials tcpsec_ike_credentials;
+
 /** Maximum length of an identity (ID payload data) in bytes. */
 #define TCPSEC_IKE_MAX_ID_LEN 255
 /** Maximum number of traffic selectors in one TSi or TSr list. */
@@ -328,6 +334,13 @@ typedef struct tcpsec_ike_config {
                       const uint8_t *issuer, size_t issuer_len);
   /** Passed to \c cert_revoked. */
   void *cert_revoked_user;
+  /** Credentials parsed once by tcpsec_ike_credentials_new(), used in
+   *  place of \c cert_chain, \c private_key and \c trust_anchors, which
+   *  must then be empty. Each IKE SA keeps a reference, so creating one
+   *  costs no parse and no key check; a hub should set this. The caller
+   *  keeps its own reference while configurations name the object. NULL
+   *  (the default) parses the three fields for every IKE SA. */
+  tcpsec_ike_credentials *credentials;
 } tcpsec_ike_config;
 
 /**
@@ -665,6 +678,40 @@ TCPSEC_API void tcpsec_ike_config_default(tcpsec_ike_config *cfg);
 TCPSEC_API void tcpsec_ike_callbacks_default(tcpsec_ike_callbacks *cb);
 
 /**
+ * \brief Parse a certificate chain, its private key and trust anchors once,
+ *        for IKE SAs to share through tcpsec_ike_config.credentials.
+ *
+ * Reads \c cert_chain, \c private_key and \c trust_anchors of \p cfg. Of
+ * the other fields only \c local_id is read: a warning is logged when the
+ * end-entity certificate does not contain it. The chain and the key
+ * come together: trust anchors alone, a chain and key alone, or all three
+ * are accepted. The key is checked against the certificate with a test
+ * signature. The object keeps no pointer into the caller's buffers.
+ *
+ * \param ctx Library context; must outlive the object and every IKE SA
+ *            that uses it.
+ * \param cfg Configuration whose certificate fields are read.
+ * \param out Receives the object with one reference, the caller's.
+ * \return 0 on success.
+ * \return TCPSEC_ERR_INVALID_ARGUMENT if an argument is NULL or the size
+ *         field is 0 or announces unknown non-zero fields.
+ * \return TCPSEC_ERR_CONFIG if all three fields are empty, a chain comes
+ *         without its key or the reverse, a field cannot be parsed, or the
+ *         key does not belong to the certificate. The log names the value.
+ * \return TCPSEC_ERR_NO_MEMORY if an allocation failed.
+ */
+TCPSEC_API TCPSEC_NODISCARD int
+tcpsec_ike_credentials_new(tcpsec_ctx *ctx, const tcpsec_ike_config *cfg,
+                           tcpsec_ike_credentials **out);
+
+/**
+ * \brief Release the caller's reference. The private key is wiped and the
+ *        object freed when the last IKE SA that uses it is freed as well.
+ * \param cred Credentials; NULL does nothing.
+ */
+TCPSEC_API void tcpsec_ike_credentials_free(tcpsec_ike_credentials *cred);
+
+/**
  * \brief Create an IKE SA that will initiate towards the configured peer.
  * \param ctx Library context; must outlive the IKE SA.
  * \param cfg Configuration; copied.
@@ -678,8 +725,12 @@ TCPSEC_API void tcpsec_ike_callbacks_default(tcpsec_ike_callbacks *cb);
  *         than TCPSEC_IKE_CONFIG_MAX_DH_GROUPS groups, an unknown
  *         authentication method, a certificate, key or trust anchor that
  *         is missing or cannot be parsed, a private key that does not
- *         belong to the certificate or does not fit the method). The log
- *         names the value.
+ *         belong to the certificate or does not fit the method, shared
+ *         \c credentials together with certificate bytes, or shared
+ *         credentials without the parts the methods need). The log names
+ *         the value.
+ * \return TCPSEC_ERR_INVALID_ARGUMENT also if \c credentials belongs to
+ *         another context.
  * \return TCPSEC_ERR_INVALID_PROPOSAL or TCPSEC_ERR_UNKNOWN_ALGORITHM if a
  *         proposal string or a group is not understood; fix the string.
  * \return TCPSEC_ERR_NO_MEMORY if an allocation failed.

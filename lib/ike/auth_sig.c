@@ -203,11 +203,9 @@ static int load_certificates(tcpsec_ctx *ctx, const uint8_t *data, size_t len,
 }
 
 /* Sign a fixed text with the private key and verify it with the public key
- * of the end-entity certificate.
- * NOTE: the configuration is loaded for every IKE SA, and a responder
- * creates one for every IKE_SA_INIT request it accepts, so each such
- * request costs a key and certificate parse and this signature. */
-static int key_matches_certificate(tcpsec_ctx *ctx, ike_auth_cfg *cfg) {
+ * of the end-entity certificate. */
+static int key_matches_certificate(tcpsec_ctx *ctx,
+                                   const tcpsec_ike_credentials *cred) {
   static const uint8_t probe[] = "tcpsec private key check";
   uint8_t sig[TCPSEC_SIG_MAX_LEN];
   tcpsec_sig_key *cert_key = NULL;
@@ -216,7 +214,7 @@ static int key_matches_certificate(tcpsec_ctx *ctx, ike_auth_cfg *cfg) {
   size_t sig_len = 0;
   int rv;
 
-  rv = tcpsec_cert_chain_public_key(cfg->chain, 0, &cert_key);
+  rv = tcpsec_cert_chain_public_key(cred->chain, 0, &cert_key);
   if (rv == TCPSEC_ERR_NO_MEMORY)
     return rv;
   if (rv != 0)
@@ -226,13 +224,13 @@ static int key_matches_certificate(tcpsec_ctx *ctx, ike_auth_cfg *cfg) {
 
   iov.data = probe;
   iov.len = sizeof(probe) - 1;
-  scheme = tcpsec_sig_key_type_of(cfg->key) == TCPSEC_SIG_KEY_RSA
+  scheme = tcpsec_sig_key_type_of(cred->key) == TCPSEC_SIG_KEY_RSA
                ? TCPSEC_SIG_RSA_PKCS1
                : TCPSEC_SIG_ECDSA_DER;
-  rv = tcpsec_sig_sign(cfg->key, scheme, TCPSEC_HASH_SHA256, &iov, 1, sig,
+  rv = tcpsec_sig_sign(cred->key, scheme, TCPSEC_HASH_SHA256, &iov, 1, sig,
                        sizeof(sig), &sig_len);
   if (rv == 0 &&
-      tcpsec_sig_key_type_of(cert_key) != tcpsec_sig_key_type_of(cfg->key))
+      tcpsec_sig_key_type_of(cert_key) != tcpsec_sig_key_type_of(cred->key))
     rv = TCPSEC_ERR_SIGNATURE_INVALID;
   if (rv == 0)
     rv = tcpsec_sig_verify(cert_key, scheme, TCPSEC_HASH_SHA256, &iov, 1, sig,
@@ -248,12 +246,13 @@ static int key_matches_certificate(tcpsec_ctx *ctx, ike_auth_cfg *cfg) {
 /* A local identity the certificate does not contain makes a checking peer
  * fail with ID_MISMATCH; some peers do not check, so this only warns. */
 static void check_local_identity(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
-                                 const ike_auth_cfg *cfg) {
+                                 const tcpsec_ike_credentials *cred) {
   tcpsec_cert_id_type type;
 
-  if (tcpsec_ike_auth_cert_id_type(pub->local_id.type, &type) &&
-      tcpsec_cert_chain_match_id(cfg->chain, type, pub->local_id.data,
-                                 pub->local_id.len) == 0)
+  if (pub->local_id.type == 0 ||
+      (tcpsec_ike_auth_cert_id_type(pub->local_id.type, &type) &&
+       tcpsec_cert_chain_match_id(cred->chain, type, pub->local_id.data,
+                                  pub->local_id.len) == 0))
     return;
   tcpsec_log(ctx, TCPSEC_LOG_WARNING, IKE_LOG,
              "local identity (%s) is neither the subject nor a "
@@ -265,21 +264,20 @@ static void check_local_identity(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
 }
 
 static int load_local(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
-                      ike_auth_cfg *cfg) {
-  tcpsec_sig_key_type want = tcpsec_ike_auth_method_key_type(cfg->local_method);
+                      tcpsec_ike_credentials *cred) {
   char problem[160];
   int rv;
 
   rv = load_certificates(ctx, pub->cert_chain, pub->cert_chain_len,
                          "local certificate chain (cert_chain)",
-                         "a signature authentication method", &cfg->chain);
+                         "a signature authentication method", &cred->chain);
   if (rv != 0)
     return rv;
   if (pub->private_key == NULL || pub->private_key_len == 0)
     return auth_config_error(ctx, "private key missing for a signature "
                                   "authentication method");
   rv = tcpsec_sig_key_parse_private(ctx, pub->private_key, pub->private_key_len,
-                                    &cfg->key);
+                                    &cred->key);
   if (rv == TCPSEC_ERR_NO_MEMORY)
     return rv;
   if (rv != 0) {
@@ -289,51 +287,149 @@ static int load_local(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
              pub->private_key_len, tcpsec_strerror_name(rv));
     return auth_config_error(ctx, problem);
   }
-  if (want != TCPSEC_SIG_KEY_NONE && tcpsec_sig_key_type_of(cfg->key) != want) {
-    snprintf(problem, sizeof(problem),
-             "authentication method %u needs an %s key, the private key is %s",
-             cfg->local_method, tcpsec_ike_auth_key_name(want),
-             tcpsec_ike_auth_key_name(tcpsec_sig_key_type_of(cfg->key)));
-    return auth_config_error(ctx, problem);
-  }
-  rv = key_matches_certificate(ctx, cfg);
+  rv = key_matches_certificate(ctx, cred);
   if (rv != 0)
     return rv;
-  check_local_identity(ctx, pub, cfg);
+  check_local_identity(ctx, pub, cred);
   return 0;
 }
 
 static int load_trust(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
-                      ike_auth_cfg *cfg) {
+                      tcpsec_ike_credentials *cred) {
   size_t count, i;
   int rv;
 
   rv = load_certificates(ctx, pub->trust_anchors, pub->trust_anchors_len,
                          "trust anchors (trust_anchors)",
                          "a peer that authenticates with a signature method",
-                         &cfg->trust);
+                         &cred->trust);
   if (rv != 0)
     return rv;
 
   /* CERTREQ data: the SHA-1 of each anchor's SubjectPublicKeyInfo. */
-  count = tcpsec_cert_chain_count(cfg->trust);
-  cfg->certreq = tcpsec_malloc(ctx, count * TCPSEC_IKE_CERTREQ_HASH_LEN);
-  if (cfg->certreq == NULL)
+  count = tcpsec_cert_chain_count(cred->trust);
+  cred->certreq = tcpsec_malloc(ctx, count * TCPSEC_IKE_CERTREQ_HASH_LEN);
+  if (cred->certreq == NULL)
     return TCPSEC_ERR_NO_MEMORY;
   for (i = 0; i < count; i++) {
     rv = tcpsec_cert_chain_spki_sha1(
-        cfg->trust, i, cfg->certreq + i * TCPSEC_IKE_CERTREQ_HASH_LEN);
+        cred->trust, i, cred->certreq + i * TCPSEC_IKE_CERTREQ_HASH_LEN);
     if (rv != 0)
       return rv;
   }
-  cfg->certreq_len = count * TCPSEC_IKE_CERTREQ_HASH_LEN;
+  cred->certreq_len = count * TCPSEC_IKE_CERTREQ_HASH_LEN;
+  return 0;
+}
+
+static void credentials_destroy(tcpsec_ike_credentials *cred) {
+  tcpsec_ctx *ctx = cred->ctx;
+
+  tcpsec_cert_chain_free(cred->chain);
+  tcpsec_sig_key_free(cred->key);
+  tcpsec_cert_chain_free(cred->trust);
+  tcpsec_free(ctx, cred->certreq);
+  tcpsec_free(ctx, cred);
+}
+
+static void credentials_release(tcpsec_ike_credentials *cred) {
+  if (cred != NULL && --cred->refs == 0)
+    credentials_destroy(cred);
+}
+
+/* Create credentials with one reference: our chain and key when `local`
+ * is set, the trust anchors when `trust` is set. */
+static int credentials_load(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
+                            int local, int trust,
+                            tcpsec_ike_credentials **out) {
+  tcpsec_ike_credentials *cred;
+  int rv = 0;
+
+  cred = tcpsec_calloc(ctx, 1, sizeof(*cred));
+  if (cred == NULL)
+    return TCPSEC_ERR_NO_MEMORY;
+  cred->ctx = ctx;
+  cred->refs = 1;
+  if (local)
+    rv = load_local(ctx, pub, cred);
+  if (rv == 0 && trust)
+    rv = load_trust(ctx, pub, cred);
+  if (rv != 0) {
+    credentials_destroy(cred);
+    return rv;
+  }
+  *out = cred;
+  return 0;
+}
+
+static int has_bytes(const uint8_t *data, size_t len) {
+  return data != NULL && len > 0;
+}
+
+int tcpsec_ike_credentials_new(tcpsec_ctx *ctx, const tcpsec_ike_config *cfg,
+                               tcpsec_ike_credentials **out) {
+  tcpsec_ike_config pub;
+  int chain, key, trust, rv;
+
+  if (out != NULL)
+    *out = NULL;
+  if (ctx == NULL || cfg == NULL || out == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  rv = tcpsec_ike_config_copy(cfg, &pub);
+  if (rv != 0)
+    return rv;
+  chain = has_bytes(pub.cert_chain, pub.cert_chain_len);
+  key = has_bytes(pub.private_key, pub.private_key_len);
+  trust = has_bytes(pub.trust_anchors, pub.trust_anchors_len);
+  if (!chain && !key && !trust)
+    return auth_config_error(ctx, "credentials need cert_chain and "
+                                  "private_key, trust_anchors, or all three");
+  if (chain != key)
+    return auth_config_error(ctx, chain ? "private_key missing for cert_chain"
+                                        : "cert_chain missing for "
+                                          "private_key");
+  rv = credentials_load(ctx, &pub, chain, trust, out);
+  tcpsec_zeroize(&pub, sizeof(pub));
+  return rv;
+}
+
+void tcpsec_ike_credentials_free(tcpsec_ike_credentials *cred) {
+  credentials_release(cred);
+}
+
+/* Check that the credentials have what the methods need, because shared
+ * ones were not loaded for these methods. */
+static int check_parts(tcpsec_ctx *ctx, const ike_auth_cfg *cfg) {
+  tcpsec_sig_key_type want = tcpsec_ike_auth_method_key_type(cfg->local_method);
+  const tcpsec_ike_credentials *cred = cfg->cred;
+  char problem[160];
+
+  if (tcpsec_ike_auth_is_signature(cfg->local_method)) {
+    if (cred->chain == NULL)
+      return auth_config_error(ctx, "credentials without a certificate "
+                                    "chain and private key, which a "
+                                    "signature authentication method "
+                                    "needs");
+    if (want != TCPSEC_SIG_KEY_NONE &&
+        tcpsec_sig_key_type_of(cred->key) != want) {
+      snprintf(problem, sizeof(problem),
+               "authentication method %u needs an %s key, the private key is "
+               "%s",
+               cfg->local_method, tcpsec_ike_auth_key_name(want),
+               tcpsec_ike_auth_key_name(tcpsec_sig_key_type_of(cred->key)));
+      return auth_config_error(ctx, problem);
+    }
+  }
+  if (tcpsec_ike_auth_is_signature(cfg->remote_method) && cred->trust == NULL)
+    return auth_config_error(ctx, "credentials without trust anchors, which "
+                                  "a peer that authenticates with a "
+                                  "signature method needs");
   return 0;
 }
 
 int tcpsec_ike_auth_cfg_load(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
                              ike_auth_cfg *out) {
   char problem[128];
-  int local_ok, rv = 0;
+  int local_ok, signs, verifies, rv;
 
   out->local_method = pub->auth_method;
   out->remote_method =
@@ -346,19 +442,38 @@ int tcpsec_ike_auth_cfg_load(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
              local_ok ? out->remote_method : out->local_method);
     return auth_config_error(ctx, problem);
   }
+  signs = tcpsec_ike_auth_is_signature(out->local_method);
+  verifies = tcpsec_ike_auth_is_signature(out->remote_method);
 
-  if (tcpsec_ike_auth_is_signature(out->local_method))
-    rv = load_local(ctx, pub, out);
-  if (rv == 0 && tcpsec_ike_auth_is_signature(out->remote_method))
-    rv = load_trust(ctx, pub, out);
-  return rv;
+  if (pub->credentials != NULL) {
+    if (has_bytes(pub->cert_chain, pub->cert_chain_len) ||
+        has_bytes(pub->private_key, pub->private_key_len) ||
+        has_bytes(pub->trust_anchors, pub->trust_anchors_len))
+      return auth_config_error(ctx, "credentials set together with "
+                                    "cert_chain, private_key or "
+                                    "trust_anchors; set one or the other");
+    if (pub->credentials->ctx != ctx) {
+      tcpsec_log(ctx, TCPSEC_LOG_ERROR, IKE_LOG,
+                 "invalid IKE SA configuration: the credentials belong to "
+                 "another library context");
+      return TCPSEC_ERR_INVALID_ARGUMENT;
+    }
+    if (!signs && !verifies)
+      return 0;
+    out->cred = pub->credentials;
+    out->cred->refs++;
+  } else if (signs || verifies) {
+    rv = credentials_load(ctx, pub, signs, verifies, &out->cred);
+    if (rv != 0)
+      return rv;
+  } else {
+    return 0;
+  }
+  return check_parts(ctx, out);
 }
 
-void tcpsec_ike_auth_cfg_clear(tcpsec_ctx *ctx, ike_auth_cfg *cfg) {
-  tcpsec_cert_chain_free(cfg->chain);
-  tcpsec_sig_key_free(cfg->key);
-  tcpsec_cert_chain_free(cfg->trust);
-  tcpsec_free(ctx, cfg->certreq);
+void tcpsec_ike_auth_cfg_clear(ike_auth_cfg *cfg) {
+  credentials_release(cfg->cred);
   memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -424,19 +539,23 @@ void tcpsec_ike_auth_add_certreq(tcpsec_ike_sa *sa, tcpsec_ike_builder *b) {
   const ike_auth_cfg *cfg = &sa->cfg.auth;
 
   if (!tcpsec_ike_auth_is_signature(cfg->remote_method) ||
-      !sa->cfg.pub.send_certreq || cfg->certreq_len == 0)
+      !sa->cfg.pub.send_certreq || cfg->cred->certreq_len == 0)
     return;
   tcpsec_ike_builder_add_certreq(b, TCPSEC_IKE_CERT_X509_SIGNATURE,
-                                 cfg->certreq, cfg->certreq_len);
+                                 cfg->cred->certreq, cfg->cred->certreq_len);
 }
 
 /* ---- our CERT and AUTH payloads ----------------------------------------- */
 
 void tcpsec_ike_auth_add_certs(tcpsec_ike_sa *sa, tcpsec_ike_builder *b) {
-  const tcpsec_cert_chain *chain = sa->cfg.auth.chain;
+  const tcpsec_cert_chain *chain;
   const uint8_t *der;
-  size_t count = tcpsec_cert_chain_count(chain), len, i;
+  size_t count, len, i;
 
+  if (!tcpsec_ike_auth_is_signature(sa->cfg.auth.local_method))
+    return;
+  chain = sa->cfg.auth.cred->chain;
+  count = tcpsec_cert_chain_count(chain);
   for (i = 0; i < count; i++)
     if (tcpsec_cert_chain_der(chain, i, &der, &len) == 0)
       tcpsec_ike_builder_add_cert(b, TCPSEC_IKE_CERT_X509_SIGNATURE, der, len);
@@ -461,7 +580,7 @@ static tcpsec_hash_alg strongest_common_hash(uint8_t peer_hashes) {
 }
 
 static void choose_signature(tcpsec_ike_sa *sa, sig_choice *c) {
-  tcpsec_sig_key_type type = tcpsec_sig_key_type_of(sa->cfg.auth.key);
+  tcpsec_sig_key_type type = tcpsec_sig_key_type_of(sa->cfg.auth.cred->key);
   uint8_t local = sa->cfg.auth.local_method;
   tcpsec_hash_alg common = TCPSEC_HASH_NONE;
 
@@ -527,7 +646,7 @@ int tcpsec_ike_auth_sign(tcpsec_ike_sa *sa, int of_initiator,
     algid_len++;
   }
   rv =
-      tcpsec_sig_sign(sa->cfg.auth.key, c.scheme, c.hash, iov, 3,
+      tcpsec_sig_sign(sa->cfg.auth.cred->key, c.scheme, c.hash, iov, 3,
                       out + algid_len, IKE_AUTH_DATA_MAX - algid_len, &sig_len);
   if (rv != 0)
     goto out;
@@ -535,7 +654,7 @@ int tcpsec_ike_auth_sign(tcpsec_ike_sa *sa, int of_initiator,
   *out_len = algid_len + sig_len;
   tcpsec_log(sa->ctx, TCPSEC_LOG_DEBUG, IKE_LOG,
              "signed AUTH with method %u: %s key, %s over %s", c.method,
-             tcpsec_ike_auth_key_name(tcpsec_sig_key_type_of(sa->cfg.auth.key)),
+             tcpsec_ike_auth_key_name(tcpsec_sig_key_type_of(sa->cfg.auth.cred->key)),
              tcpsec_ike_auth_scheme_name(c.scheme),
              tcpsec_ike_auth_hash_name(c.hash));
 

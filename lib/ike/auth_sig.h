@@ -30,16 +30,23 @@ struct ike_config;
 #define IKE_HASH_BIT_SHA384 0x02u
 #define IKE_HASH_BIT_SHA512 0x04u
 
-/* Certificate configuration, parsed from tcpsec_ike_config. The pointers
- * are NULL for a direction that uses a PSK. */
+/* Parsed certificates and keys, shared by the IKE SAs that reference it.
+ * A part that was not given is NULL. */
+struct tcpsec_ike_credentials {
+  tcpsec_ctx *ctx;
+  unsigned refs;            /* the creator's and one per IKE SA */
+  tcpsec_cert_chain *chain; /* ours, end-entity certificate first */
+  tcpsec_sig_key *key;      /* our private key */
+  tcpsec_cert_chain *trust; /* trust anchors for the peer's chain */
+  uint8_t *certreq;         /* SHA-1 of each anchor's public key */
+  size_t certreq_len;       /* 20 bytes per trust anchor */
+};
+
+/* Authentication configuration of one IKE SA. */
 typedef struct ike_auth_cfg {
-  uint8_t local_method;      /* TCPSEC_IKE_AUTH_*, as configured */
-  uint8_t remote_method;     /* expected from the peer; never 0 */
-  tcpsec_cert_chain *chain;  /* ours, end-entity certificate first */
-  tcpsec_sig_key *key;       /* our private key */
-  tcpsec_cert_chain *trust;  /* trust anchors for the peer's chain */
-  uint8_t *certreq;          /* SHA-1 of each anchor's public key */
-  size_t certreq_len;        /* 20 bytes per trust anchor */
+  uint8_t local_method;         /* TCPSEC_IKE_AUTH_*, as configured */
+  uint8_t remote_method;        /* expected from the peer; never 0 */
+  tcpsec_ike_credentials *cred; /* a reference; NULL without signatures */
 } ike_auth_cfg;
 
 /* Per-IKE SA state of signature authentication: what the peer announced
@@ -64,14 +71,17 @@ const char *tcpsec_ike_auth_key_name(tcpsec_sig_key_type type);
 const char *tcpsec_ike_auth_scheme_name(tcpsec_sig_scheme scheme);
 const char *tcpsec_ike_auth_hash_name(tcpsec_hash_alg hash);
 
-/* Check the methods and parse certificates, key and trust anchors of
- * `pub` into `out` (zeroed by the caller). TCPSEC_ERR_CONFIG with a log
- * line naming the value, or TCPSEC_ERR_NO_MEMORY. On failure `out` may
- * hold objects: free it with tcpsec_ike_auth_cfg_clear(). */
+/* Check the methods and take a reference to pub->credentials, or parse
+ * certificates, key and trust anchors of `pub` into new credentials, and
+ * check that they have what the methods need. `out` is zeroed by the
+ * caller. TCPSEC_ERR_CONFIG with a log line naming the value,
+ * TCPSEC_ERR_INVALID_ARGUMENT for credentials of another context, or
+ * TCPSEC_ERR_NO_MEMORY. On failure `out` may hold a reference: release it
+ * with tcpsec_ike_auth_cfg_clear(). */
 int tcpsec_ike_auth_cfg_load(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
                              ike_auth_cfg *out);
-/* Free the chains and certificate requests and wipe the private key. */
-void tcpsec_ike_auth_cfg_clear(tcpsec_ctx *ctx, ike_auth_cfg *cfg);
+/* Release the reference to the credentials. */
+void tcpsec_ike_auth_cfg_clear(ike_auth_cfg *cfg);
 /* Wipe the per-IKE SA state. */
 void tcpsec_ike_auth_state_clear(tcpsec_ike_sa *sa);
 

@@ -106,7 +106,7 @@ static int check_path(tcpsec_ike_sa *sa, const tcpsec_cert_chain *chain,
   sa->in_callback++;
   now = sa->cb.wall_clock(sa->cb.user, sa);
   rv = tcpsec_cert_chain_verify(
-      chain, sa->cfg.auth.trust, now,
+      chain, sa->cfg.auth.cred->trust, now,
       r.pub->cert_revoked != NULL ? check_revoked : NULL, &r);
   sa->in_callback--;
 

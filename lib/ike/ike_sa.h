@@ -336,6 +336,11 @@ int tcpsec_ike_load_versioned(const void *in, size_t in_size, void *out,
 int tcpsec_ike_sa_create(tcpsec_ctx *ctx, const tcpsec_ike_config *cfg,
                          const tcpsec_ike_callbacks *cb, int initiator,
                          tcpsec_ike_sa **out);
+/* Copy a caller's configuration of any known size into `out`, with the
+ * defaults for fields it does not have. TCPSEC_ERR_INVALID_ARGUMENT for a
+ * size field smaller than size_t or unknown non-zero fields. */
+int tcpsec_ike_config_copy(const tcpsec_ike_config *in,
+                           tcpsec_ike_config *out);
 /* Check and copy the caller's configuration into cfg. */
 int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
                            ike_config *cfg);

@@ -183,21 +183,31 @@ static int uses_psk(const ike_config *cfg) {
          cfg->auth.remote_method == TCPSEC_IKE_AUTH_PSK;
 }
 
+int tcpsec_ike_config_copy(const tcpsec_ike_config *in,
+                           tcpsec_ike_config *out) {
+  const uint8_t *extra = (const uint8_t *)in;
+  size_t i;
+
+  if (in->size < sizeof(size_t))
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  for (i = sizeof(*out); i < in->size; i++)
+    if (extra[i] != 0)
+      return TCPSEC_ERR_INVALID_ARGUMENT;
+  tcpsec_ike_config_default(out);
+  memcpy(out, in, TCPSEC_MIN(in->size, sizeof(*out)));
+  out->size = sizeof(*out);
+  return 0;
+}
+
 int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
                            ike_config *cfg) {
-  const uint8_t *extra = (const uint8_t *)in;
-  size_t i, local_count = 0, remote_count = 0;
+  size_t local_count = 0, remote_count = 0;
   int rv;
 
   memset(cfg, 0, sizeof(*cfg));
-  if (in->size < sizeof(size_t))
-    return TCPSEC_ERR_INVALID_ARGUMENT;
-  for (i = sizeof(cfg->pub); i < in->size; i++)
-    if (extra[i] != 0)
-      return TCPSEC_ERR_INVALID_ARGUMENT;
-  tcpsec_ike_config_default(&cfg->pub);
-  memcpy(&cfg->pub, in, TCPSEC_MIN(in->size, sizeof(cfg->pub)));
-  cfg->pub.size = sizeof(cfg->pub);
+  rv = tcpsec_ike_config_copy(in, &cfg->pub);
+  if (rv != 0)
+    return rv;
 
   rv = load_numbers(ctx, &cfg->pub);
   if (rv == 0)
@@ -238,13 +248,15 @@ int tcpsec_ike_config_load(tcpsec_ctx *ctx, const tcpsec_ike_config *in,
     cfg->pub.psk = cfg->psk;
     cfg->pub.psk_len = in->psk_len;
   }
-  /* Parsed into cfg->auth; the caller's buffers are not referenced. */
+  /* cfg->auth has the parsed certificates, so pub keeps no pointer to the
+   * caller's buffers or credentials. */
   cfg->pub.cert_chain = NULL;
   cfg->pub.cert_chain_len = 0;
   cfg->pub.private_key = NULL;
   cfg->pub.private_key_len = 0;
   cfg->pub.trust_anchors = NULL;
   cfg->pub.trust_anchors_len = 0;
+  cfg->pub.credentials = NULL;
   cfg->pub.ike_proposals = NULL;
   cfg->pub.esp_proposals = NULL;
   cfg->pub.local_ts = cfg->local_ts;
@@ -261,6 +273,6 @@ fail:
 void tcpsec_ike_config_clear(tcpsec_ctx *ctx, ike_config *cfg) {
   if (cfg->psk != NULL)
     tcpsec_free_secret(ctx, cfg->psk, cfg->pub.psk_len);
-  tcpsec_ike_auth_cfg_clear(ctx, &cfg->auth);
+  tcpsec_ike_auth_cfg_clear(&cfg->auth);
   tcpsec_zeroize(cfg, sizeof(*cfg));
 }

@@ -1077,14 +1077,16 @@ static void cert_init_payloads(void **state) {
 
 /* ---- configuration ------------------------------------------------------ */
 
-static int try_spoke(peer *spoke) {
+/* Create and free an initiator IKE SA of `cfg` in the peer's context. */
+static int try_config(peer *p, const tcpsec_ike_config *cfg) {
   tcpsec_ike_sa *sa = NULL;
-  int rv = tcpsec_ike_sa_new_initiator(spoke->ctx, &spoke->cfg, &spoke->cb,
-                                       &sa);
+  int rv = tcpsec_ike_sa_new_initiator(p->ctx, cfg, &p->cb, &sa);
 
   tcpsec_ike_sa_free(sa);
   return rv;
 }
+
+static int try_spoke(peer *spoke) { return try_config(spoke, &spoke->cfg); }
 
 /* A spoke signing with P-256 and verifying the hub; each case changes one
  * thing. */
@@ -1208,6 +1210,273 @@ static void cert_config_errors(void **state) {
   peer_free(&hub);
 }
 
+/* ---- shared credentials ------------------------------------------------ */
+
+/* Parse the peer's certificate fields into credentials that its
+ * configuration then references instead of the bytes. */
+static tcpsec_ike_credentials *share_credentials(peer *p) {
+  tcpsec_ike_credentials *cred = NULL;
+
+  assert_int_equal(tcpsec_ike_credentials_new(p->ctx, &p->cfg, &cred), 0);
+  assert_non_null(cred);
+  p->cfg.credentials = cred;
+  p->cfg.cert_chain = NULL;
+  p->cfg.cert_chain_len = 0;
+  p->cfg.private_key = NULL;
+  p->cfg.private_key_len = 0;
+  p->cfg.trust_anchors = NULL;
+  p->cfg.trust_anchors_len = 0;
+  return cred;
+}
+
+/* A spoke that signs with P-256 and checks the hub against roots.der. */
+static void signing_spoke(peer *spoke, uint64_t seed) {
+  peer_init(spoke, "spoke", seed, 0);
+  peer_capture(spoke, &spoke_log, seed);
+  use_certs(spoke, TCPSEC_IKE_AUTH_SIGNATURE, "spoke-p256.pem",
+            "spoke-p256.key", "roots.der");
+  no_psk(spoke);
+}
+
+/* Three spokes in turn reach one hub whose IKE SAs share one credentials
+ * object. Each spoke releases its own reference before IKE_AUTH, so its
+ * IKE SA alone keeps the object alive while it signs. */
+static void cert_shared_credentials(void **state) {
+  tcpsec_ike_sa *hub_sas[3];
+  tcpsec_ike_credentials *hub_cred, *spoke_cred;
+  auth_seen request, response;
+  peer spoke, hub;
+  size_t i;
+
+  (void)state;
+  NEED_CERTS();
+  p256_pair(&spoke, &hub, 420, "spoke-p256.pem", "spoke-p256.key");
+  hub_cred = share_credentials(&hub);
+  for (i = 0; i < 3; i++) {
+    if (i > 0)
+      signing_spoke(&spoke, 420 + 2 * i);
+    spoke_cred = share_credentials(&spoke);
+    peer_start(&spoke);
+    tcpsec_ike_credentials_free(spoke_cred);
+    /* --> IKE_SA_INIT */
+    assert_int_equal(peer_deliver(&spoke, &hub), 0);
+    /* <-- IKE_SA_INIT { ..., CERTREQ } */
+    assert_int_equal(peer_deliver(&hub, &spoke), 0);
+    see_auth(&spoke, &hub, &request);
+    assert_int_equal(request.certs, 1);
+    assert_int_equal(request.certreqs, 1);
+    /* --> IKE_AUTH { IDi, CERT, CERTREQ, AUTH, ... } */
+    assert_int_equal(peer_deliver(&spoke, &hub), 0);
+    see_auth(&hub, &spoke, &response);
+    assert_int_equal(response.method, TCPSEC_IKE_AUTH_SIGNATURE);
+    assert_int_equal(response.certs, 1);
+    /* <-- IKE_AUTH { IDr, CERT, AUTH, ... } */
+    assert_int_equal(peer_deliver(&hub, &spoke), 0);
+    assert_established_pair(&spoke, &hub);
+    esp_both_ways(&spoke, &hub);
+
+    hub_sas[i] = hub.sa;
+    hub.sa = NULL;
+    hub.established = 0;
+    hub.children_installed = 0;
+    peer_free(&spoke);
+  }
+  tcpsec_ike_credentials_free(hub_cred);
+  for (i = 0; i < 3; i++) {
+    assert_int_equal(tcpsec_ike_sa_state(hub_sas[i]),
+                     TCPSEC_IKE_SA_ESTABLISHED);
+    tcpsec_ike_sa_free(hub_sas[i]);
+  }
+  peer_free(&hub);
+}
+
+/* Allocations counted through the context's allocator. */
+typedef struct alloc_count {
+  size_t calls;
+} alloc_count;
+
+static void *counted_malloc(size_t size, void *user) {
+  ((alloc_count *)user)->calls++;
+  return malloc(size);
+}
+
+static void *counted_realloc(void *ptr, size_t size, void *user) {
+  ((alloc_count *)user)->calls++;
+  return realloc(ptr, size);
+}
+
+static void counted_free(void *ptr, void *user) {
+  (void)user;
+  free(ptr);
+}
+
+static size_t allocations_of_new_sa(tcpsec_ctx *ctx, alloc_count *count,
+                                    const tcpsec_ike_config *cfg,
+                                    const tcpsec_ike_callbacks *cb) {
+  tcpsec_ike_sa *sa = NULL;
+  size_t before = count->calls;
+
+  assert_int_equal(tcpsec_ike_sa_new_initiator(ctx, cfg, cb, &sa), 0);
+  tcpsec_ike_sa_free(sa);
+  return count->calls - before;
+}
+
+/* With shared credentials an IKE SA parses nothing: it allocates no more
+ * than one that uses a PSK, and less than one that parses the certificate
+ * bytes itself. */
+static void cert_shared_credentials_no_parse(void **state) {
+  alloc_count count = {0};
+  tcpsec_ike_credentials *cred = NULL;
+  tcpsec_ike_config with_bytes, with_psk;
+  tcpsec_ctx_config ctx_cfg;
+  tcpsec_ctx *ctx = NULL;
+  size_t shared, parsed, psk;
+  peer spoke, hub;
+  test_rng rng;
+
+  (void)state;
+  NEED_CERTS();
+  good_spoke(&spoke, &hub);
+  test_rng_seed(&rng, 440);
+  tcpsec_ctx_config_default(&ctx_cfg);
+  ctx_cfg.random = test_rng_fill;
+  ctx_cfg.random_user = &rng;
+  ctx_cfg.allocator.malloc_fn = counted_malloc;
+  ctx_cfg.allocator.realloc_fn = counted_realloc;
+  ctx_cfg.allocator.free_fn = counted_free;
+  ctx_cfg.allocator.user = &count;
+  assert_int_equal(tcpsec_ctx_new(&ctx_cfg, &ctx), 0);
+
+  with_bytes = spoke.cfg;
+  with_psk = spoke.cfg;
+  with_psk.auth_method = TCPSEC_IKE_AUTH_PSK;
+  with_psk.psk = peer_psk;
+  with_psk.psk_len = sizeof(peer_psk) - 1;
+  with_psk.cert_chain = NULL;
+  with_psk.private_key = NULL;
+  with_psk.trust_anchors = NULL;
+  assert_int_equal(tcpsec_ike_credentials_new(ctx, &with_bytes, &cred), 0);
+  spoke.cfg.credentials = cred;
+  spoke.cfg.cert_chain = NULL;
+  spoke.cfg.private_key = NULL;
+  spoke.cfg.trust_anchors = NULL;
+
+  parsed = allocations_of_new_sa(ctx, &count, &with_bytes, &spoke.cb);
+  shared = allocations_of_new_sa(ctx, &count, &spoke.cfg, &spoke.cb);
+  psk = allocations_of_new_sa(ctx, &count, &with_psk, &spoke.cb);
+  /* The PSK SA allocates one more block: its copy of the key. */
+  assert_int_equal(shared + 1, psk);
+  assert_true(parsed > psk);
+
+  tcpsec_ike_credentials_free(cred);
+  tcpsec_ctx_free(ctx);
+  peer_free(&spoke);
+  peer_free(&hub);
+}
+
+/* Each misuse of credentials gets TCPSEC_ERR_CONFIG or
+ * TCPSEC_ERR_INVALID_ARGUMENT and its own log line. */
+static void cert_shared_credentials_errors(void **state) {
+  tcpsec_ike_credentials *cred = NULL, *trust_only = NULL, *foreign = NULL;
+  tcpsec_ike_config cfg;
+  peer spoke, hub;
+
+  (void)state;
+  NEED_CERTS();
+  good_spoke(&spoke, &hub);
+
+  /* Arguments and the size field. */
+  assert_int_equal(tcpsec_ike_credentials_new(NULL, &spoke.cfg, &cred),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, NULL, &cred),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &spoke.cfg, NULL),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  cfg = spoke.cfg;
+  cfg.size = 0;
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_null(cred);
+  tcpsec_ike_credentials_free(NULL);
+
+  /* Nothing to parse, a chain without its key, a key without its chain,
+   * and the key of another certificate. */
+  tcpsec_ike_config_default(&cfg);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred),
+                   TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "credentials need cert_chain"));
+  cfg.cert_chain = file("spoke-p256.pem", &cfg.cert_chain_len);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred),
+                   TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "private_key missing for"));
+  cfg.private_key = file("spoke-p256.key", &cfg.private_key_len);
+  cfg.cert_chain = NULL;
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred),
+                   TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "cert_chain missing for"));
+  cfg.cert_chain = file("spoke-p256.pem", &cfg.cert_chain_len);
+  cfg.private_key = file("hub-p256.key", &cfg.private_key_len);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred),
+                   TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "private key does not belong"));
+  assert_null(cred);
+
+  /* Trust anchors alone serve a verifying end, not a signing one. */
+  tcpsec_ike_config_default(&cfg);
+  cfg.trust_anchors = file("roots.der", &cfg.trust_anchors_len);
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &trust_only),
+                   0);
+  cfg = spoke.cfg;
+  cfg.cert_chain = NULL;
+  cfg.private_key = NULL;
+  cfg.trust_anchors = NULL;
+  cfg.credentials = trust_only;
+  assert_int_equal(try_config(&spoke, &cfg), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "without a certificate chain"));
+  cfg.auth_method = TCPSEC_IKE_AUTH_PSK;
+  cfg.psk = peer_psk;
+  cfg.psk_len = sizeof(peer_psk) - 1;
+  assert_int_equal(try_config(&spoke, &cfg), 0);
+
+  /* A chain and key alone do not serve a verifying end. */
+  cfg = spoke.cfg;
+  cfg.trust_anchors = NULL;
+  assert_int_equal(tcpsec_ike_credentials_new(spoke.ctx, &cfg, &cred), 0);
+  cfg.cert_chain = NULL;
+  cfg.private_key = NULL;
+  cfg.credentials = cred;
+  assert_int_equal(try_config(&spoke, &cfg), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "without trust anchors"));
+  cfg.remote_auth_method = TCPSEC_IKE_AUTH_PSK;
+  cfg.psk = peer_psk;
+  cfg.psk_len = sizeof(peer_psk) - 1;
+  assert_int_equal(try_config(&spoke, &cfg), 0);
+  /* A classic method of another key type. */
+  cfg.auth_method = TCPSEC_IKE_AUTH_ECDSA_P384;
+  assert_int_equal(try_config(&spoke, &cfg), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "needs an ECDSA P-384 key"));
+  cfg.auth_method = TCPSEC_IKE_AUTH_ECDSA_P256;
+  assert_int_equal(try_config(&spoke, &cfg), 0);
+  /* Credentials and certificate bytes together. */
+  cfg.cert_chain = file("spoke-p256.pem", &cfg.cert_chain_len);
+  assert_int_equal(try_config(&spoke, &cfg), TCPSEC_ERR_CONFIG);
+  assert_non_null(strstr(spoke_log.text, "set one or the other"));
+  cfg.cert_chain = NULL;
+
+  /* Credentials of another context. */
+  assert_int_equal(tcpsec_ike_credentials_new(hub.ctx, &spoke.cfg, &foreign),
+                   0);
+  cfg.credentials = foreign;
+  assert_int_equal(try_config(&spoke, &cfg), TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_non_null(strstr(spoke_log.text, "another library context"));
+
+  tcpsec_ike_credentials_free(foreign);
+  tcpsec_ike_credentials_free(cred);
+  tcpsec_ike_credentials_free(trust_only);
+  peer_free(&spoke);
+  peer_free(&hub);
+}
+
 /* Without a wall clock the certificates of the peer cannot be dated: the
  * initiator fails at once and the responder creates no IKE SA. */
 static void cert_config_wall_clock_required(void **state) {
@@ -1262,6 +1531,9 @@ int main(void) {
       cmocka_unit_test(cert_fail_revoked),
       cmocka_unit_test(cert_config_errors),
       cmocka_unit_test(cert_config_wall_clock_required),
+      cmocka_unit_test(cert_shared_credentials),
+      cmocka_unit_test(cert_shared_credentials_no_parse),
+      cmocka_unit_test(cert_shared_credentials_errors),
   };
 
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
