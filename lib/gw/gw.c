@@ -131,9 +131,7 @@ static void tunnel_free(tcpsec_ctx *ctx, struct gw_tunnel *t) {
   if (t == NULL)
     return;
   tcpsec_free_secret(ctx, t->psk, t->cfg.psk_len);
-  tcpsec_free_secret(ctx, t->private_key, t->cfg.private_key_len);
-  tcpsec_free(ctx, t->cert_chain);
-  tcpsec_free(ctx, t->trust_anchors);
+  tcpsec_ike_credentials_free(t->cred);
   tcpsec_free(ctx, t->ike_proposals);
   tcpsec_free(ctx, t->esp_proposals);
   tcpsec_free_secret(ctx, t, sizeof(*t));
@@ -348,39 +346,28 @@ static uint8_t *dup_bytes(tcpsec_ctx *ctx, const uint8_t *data, size_t len,
   return copy;
 }
 
-/* Keep only what the authentication methods use, so that a PSK or key
- * that is not needed is not kept in memory either. */
+/* Keep only the PSK, and only when a method uses it. Certificates and keys
+ * are parsed into t->cred by tunnel_load_credentials(), and their bytes are
+ * not kept. */
 static int tunnel_copy_auth(struct tcpsec_gw *gw, struct gw_tunnel *t,
                             const tcpsec_gw_tunnel_config *c) {
-  int uses_psk, signs, verifies, failed = 0;
+  int uses_psk, failed = 0;
 
   t->local_method = c->auth_method;
   t->remote_method = c->remote_auth_method != 0 ? c->remote_auth_method
                                                 : c->auth_method;
   uses_psk = t->local_method == TCPSEC_IKE_AUTH_PSK ||
              t->remote_method == TCPSEC_IKE_AUTH_PSK;
-  signs = gw_auth_is_signature(t->local_method);
-  verifies = gw_auth_is_signature(t->remote_method);
 
   t->psk = uses_psk ? dup_bytes(gw->ctx, c->psk, c->psk_len, &failed) : NULL;
   t->cfg.psk = t->psk;
   t->cfg.psk_len = t->psk != NULL ? c->psk_len : 0;
-  t->cert_chain =
-      signs ? dup_bytes(gw->ctx, c->cert_chain, c->cert_chain_len, &failed)
-            : NULL;
-  t->cfg.cert_chain = t->cert_chain;
-  t->cfg.cert_chain_len = t->cert_chain != NULL ? c->cert_chain_len : 0;
-  t->private_key =
-      signs ? dup_bytes(gw->ctx, c->private_key, c->private_key_len, &failed)
-            : NULL;
-  t->cfg.private_key = t->private_key;
-  t->cfg.private_key_len = t->private_key != NULL ? c->private_key_len : 0;
-  t->trust_anchors = verifies ? dup_bytes(gw->ctx, c->trust_anchors,
-                                          c->trust_anchors_len, &failed)
-                              : NULL;
-  t->cfg.trust_anchors = t->trust_anchors;
-  t->cfg.trust_anchors_len =
-      t->trust_anchors != NULL ? c->trust_anchors_len : 0;
+  t->cfg.cert_chain = NULL;
+  t->cfg.cert_chain_len = 0;
+  t->cfg.private_key = NULL;
+  t->cfg.private_key_len = 0;
+  t->cfg.trust_anchors = NULL;
+  t->cfg.trust_anchors_len = 0;
   return failed ? TCPSEC_ERR_NO_MEMORY : 0;
 }
 
@@ -438,24 +425,44 @@ static int trial_send(void *user, tcpsec_ike_sa *sa, const uint8_t *msg,
 }
 
 /*
- * Parse the certificates, the private key and the trust anchors once when
- * the tunnel is added, by configuring an IKE SA that never sends. A file
- * that does not parse, or a key that does not belong to the certificate,
- * is then reported with the tunnel's name instead of at the first peer.
- * NOTE: the IKE layer takes certificates as bytes and parses them again
- * for every IKE SA, so each IKE SA still pays for the parse and a test
- * signature; a shared parsed credential would need an IKE layer API.
+ * Parse the certificates, the private key and the trust anchors once, when
+ * the tunnel is added, into credentials that every IKE SA of the tunnel
+ * shares. An IKE SA that never sends is then configured with them, so that
+ * a key that does not fit the method is reported with the tunnel's name
+ * instead of at the first peer.
  */
-static int tunnel_check_credentials(struct tcpsec_gw *gw,
-                                    const struct gw_tunnel *t) {
+static int tunnel_load_credentials(struct tcpsec_gw *gw, struct gw_tunnel *t,
+                                   const tcpsec_gw_tunnel_config *c) {
   tcpsec_ike_callbacks cb;
   tcpsec_ike_config cfg;
   tcpsec_ike_sa *sa = NULL;
+  int signs = gw_auth_is_signature(t->local_method);
+  int verifies = gw_auth_is_signature(t->remote_method);
   int rv;
 
-  if (!gw_auth_is_signature(t->local_method) &&
-      !gw_auth_is_signature(t->remote_method))
+  if (!signs && !verifies)
     return 0;
+  tcpsec_ike_config_default(&cfg);
+  cfg.local_id = t->cfg.local_id;
+  if (signs) {
+    cfg.cert_chain = c->cert_chain;
+    cfg.cert_chain_len = c->cert_chain_len;
+    cfg.private_key = c->private_key;
+    cfg.private_key_len = c->private_key_len;
+  }
+  if (verifies) {
+    cfg.trust_anchors = c->trust_anchors;
+    cfg.trust_anchors_len = c->trust_anchors_len;
+  }
+  rv = tcpsec_ike_credentials_new(gw->ctx, &cfg, &t->cred);
+  if (rv != 0) {
+    tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
+               "tunnel \"%s\": certificate, private key or trust anchors "
+               "rejected: %s",
+               t->name, tcpsec_strerror(rv));
+    return rv;
+  }
+
   gw_tunnel_ike_config(t, &t->cfg.local,
                        t->cfg.type == TCPSEC_GW_STATIC ? &t->cfg.remote_gw
                                                        : &t->cfg.local,
@@ -466,8 +473,7 @@ static int tunnel_check_credentials(struct tcpsec_gw *gw,
   tcpsec_ike_sa_free(sa);
   if (rv != 0)
     tcpsec_log(gw->ctx, TCPSEC_LOG_ERROR, "gw",
-               "tunnel \"%s\": certificate, private key or trust anchors "
-               "rejected: %s",
+               "tunnel \"%s\": authentication settings rejected: %s",
                t->name, tcpsec_strerror(rv));
   return rv;
 }
@@ -500,7 +506,7 @@ int tcpsec_gw_add_tunnel(tcpsec_gw *gw, const tcpsec_gw_tunnel_config *cfg) {
     return TCPSEC_ERR_NO_MEMORY;
   rv = tunnel_copy(gw, t, &c);
   if (rv == 0)
-    rv = tunnel_check_credentials(gw, t);
+    rv = tunnel_load_credentials(gw, t, &c);
   if (rv != 0) {
     tunnel_free(gw->ctx, t);
     return rv;

@@ -400,18 +400,11 @@ static void set_auth(const struct gw_tunnel *t, tcpsec_ike_config *cfg) {
     cfg->psk = c->psk;
     cfg->psk_len = c->psk_len;
   }
-  if (gw_auth_is_signature(t->local_method)) {
-    cfg->cert_chain = c->cert_chain;
-    cfg->cert_chain_len = c->cert_chain_len;
-    cfg->private_key = c->private_key;
-    cfg->private_key_len = c->private_key_len;
+  cfg->credentials = t->cred;
+  if (gw_auth_is_signature(t->local_method))
     cfg->rsa_pss = c->rsa_pss;
-  }
-  if (gw_auth_is_signature(t->remote_method)) {
-    cfg->trust_anchors = c->trust_anchors;
-    cfg->trust_anchors_len = c->trust_anchors_len;
+  if (gw_auth_is_signature(t->remote_method))
     cfg->send_certreq = c->send_certreq;
-  }
 }
 
 void gw_tunnel_ike_config(const struct gw_tunnel *tunnel,

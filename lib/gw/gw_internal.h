@@ -42,9 +42,9 @@ struct gw_tunnel {
   tcpsec_ike_traffic_selector remote_ts[GW_MAX_TS];
   uint8_t local_id[GW_MAX_ID_LEN];
   uint8_t peer_id[GW_MAX_ID_LEN];
-  uint8_t *cert_chain;
-  uint8_t *private_key; /* wiped when the tunnel is freed */
-  uint8_t *trust_anchors;
+  /* Certificates, key and trust anchors, parsed once and shared by the
+   * tunnel's IKE SAs; NULL when neither side signs. */
+  tcpsec_ike_credentials *cred;
   uint8_t local_method;  /* auth_method */
   uint8_t remote_method; /* remote_auth_method, 0 resolved */
   uint32_t next_instance; /* dial-up instance numbering, from 1 */

@@ -18,6 +18,7 @@
 
 #include "tcpsec/gw.h"
 #include "gw/gw_internal.h"
+#include "ike/auth_sig.h"
 
 static const uint8_t psk[] = "unit test pre-shared key";
 
@@ -242,9 +243,10 @@ static void add_tunnel_struct_before_certificates(void **state) {
   assert_int_equal(added->local_method, TCPSEC_IKE_AUTH_PSK);
   assert_int_equal(added->remote_method, TCPSEC_IKE_AUTH_PSK);
   assert_int_equal(added->cfg.send_certreq, 1);
-  assert_null(added->cert_chain);
-  assert_null(added->private_key);
-  assert_null(added->trust_anchors);
+  assert_null(added->cred);
+  assert_null(added->cfg.cert_chain);
+  assert_null(added->cfg.private_key);
+  assert_null(added->cfg.trust_anchors);
   assert_non_null(added->psk);
 }
 
@@ -467,8 +469,8 @@ static void cert_tunnel_needs_wall_clock(void **state) {
   assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), 0);
 }
 
-/* Certificates and the key are parsed when the tunnel is added, and the
- * tunnel keeps its own copies of what its methods use. */
+/* Certificates and the key are parsed when the tunnel is added into
+ * credentials that its IKE SAs share; the tunnel keeps no bytes. */
 static void cert_tunnel_parsed_when_added(void **state) {
   struct fixture *f = *state;
   tcpsec_gw_tunnel_config t;
@@ -487,15 +489,24 @@ static void cert_tunnel_parsed_when_added(void **state) {
   added = f->gw->tunnels[0];
   assert_int_equal(added->local_method, TCPSEC_IKE_AUTH_SIGNATURE);
   assert_int_equal(added->remote_method, TCPSEC_IKE_AUTH_SIGNATURE);
-  assert_int_equal(added->cfg.cert_chain_len, spoke_pem_len);
-  assert_memory_equal(added->cert_chain, spoke_pem, spoke_pem_len);
-  assert_memory_equal(added->private_key, spoke_key, spoke_key_len);
-  assert_memory_equal(added->trust_anchors, ca_pem, ca_pem_len);
+  assert_non_null(added->cred);
+  assert_non_null(added->cred->chain);
+  assert_non_null(added->cred->key);
+  assert_non_null(added->cred->trust);
+  assert_int_equal(added->cred->refs, 1);
+  assert_null(added->cfg.cert_chain);
+  assert_int_equal(added->cfg.cert_chain_len, 0);
+  assert_null(added->cfg.private_key);
+  assert_int_equal(added->cfg.private_key_len, 0);
+  assert_null(added->cfg.trust_anchors);
+  assert_int_equal(added->cfg.trust_anchors_len, 0);
   assert_null(added->psk);
   assert_int_equal(added->cfg.psk_len, 0);
-  /* The configured tunnel starts an IKE SA with these settings. */
+  /* The configured tunnel starts an IKE SA, which references the tunnel's
+   * credentials. */
   assert_int_equal(tcpsec_gw_start(f->gw, 1000), 0);
   assert_int_equal(tcpsec_gw_instance_count(f->gw), 1);
+  assert_int_equal(added->cred->refs, 2);
 
   memset(junk, 'x', sizeof(junk));
   t = f->t;
@@ -520,6 +531,8 @@ static void cert_tunnel_parsed_when_added(void **state) {
   t.name = "wrong-method";
   t.auth_method = TCPSEC_IKE_AUTH_RSA;
   assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &t), TCPSEC_ERR_CONFIG);
+  assert_non_null(
+      strstr(log_text, "tunnel \"wrong-method\": authentication settings"));
   assert_int_equal(f->gw->tunnel_count, 1);
 }
 
