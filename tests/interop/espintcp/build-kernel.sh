@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the guest kernel (bzImage) for the espintcp interop test from
-# Debian's linux-source-6.1 package: `make tinyconfig`, then
-# kernel/configs/kvm_guest.config, then kernel.config from this folder.
+# Debian's linux-source-6.1 package: `make tinyconfig`, then kernel.config
+# from this folder.
 # Prints the path of the cached bzImage on stdout. A cached image whose key
 # matches is reused without building.
 #
@@ -35,13 +35,13 @@ mkdir -p "$work" "$out.tmp"
 trap 'rm -rf "$work" "$out.tmp"' EXIT
 
 started=$(date +%s)
-espintcp_log "building kernel $key in $work (about 6 minutes on 2 cores)"
+espintcp_log "building kernel $key in $work (a few minutes on 2 cores)"
 tar -xf "$source_tar" -C "$work"
 cd "$work/linux-source-6.1"
 
 make -s ARCH=x86_64 tinyconfig >"$work/config.log" 2>&1
-scripts/kconfig/merge_config.sh -m .config kernel/configs/kvm_guest.config \
-	"$ESPINTCP_DIR/kernel.config" >>"$work/config.log" 2>&1
+scripts/kconfig/merge_config.sh -m .config "$ESPINTCP_DIR/kernel.config" \
+	>>"$work/config.log" 2>&1
 make -s ARCH=x86_64 olddefconfig >>"$work/config.log" 2>&1
 
 # olddefconfig silently drops a symbol whose dependencies are missing, so
