@@ -178,6 +178,7 @@ static void selector_text(const char *label,
 static void tunnel_list(struct app *app, struct platform_text *t,
                         uint64_t now) {
   size_t n = tcpsec_gw_instance_count(app->gw), i, k;
+  tcpsec_gw_stats drops;
 
   platform_text_printf(t, "list all ipsec tunnel in vd 0\n");
   for (i = 0; i < n; i++) {
@@ -245,6 +246,18 @@ static void tunnel_list(struct app *app, struct platform_text *t,
                            (unsigned long long)c.bytes_out);
     }
   }
+
+  /* Gateway-wide counts of packets that no tunnel took. */
+  memset(&drops, 0, sizeof(drops));
+  drops.size = sizeof(drops);
+  if (tcpsec_gw_get_stats(app->gw, &drops) == 0)
+    platform_text_printf(t,
+                         "------------------------------------------------"
+                         "------\ndrops: no_policy=%llu tunnel_down=%llu "
+                         "unknown=%llu\n",
+                         (unsigned long long)drops.drops_no_policy,
+                         (unsigned long long)drops.drops_tunnel_down,
+                         (unsigned long long)drops.drops_unknown);
 }
 
 void app_status(struct app *app, const char *command,

@@ -676,11 +676,13 @@ TCPSEC_API int tcpsec_gw_raw_input(tcpsec_gw *gw, const uint8_t *packet,
  *                 TCPSEC_GW_TAILROOM.
  * \param now_ms   Current monotonic time in milliseconds.
  * \return 0 when the packet was sent.
- * \return TCPSEC_ERR_NO_POLICY when no installed Child SA's selectors
- *         match (counted; a static tunnel waiting to retry a failed
- *         negotiation starts it at once, like an acquire).
- * \return TCPSEC_ERR_TUNNEL_DOWN when the matching Child SA's TCP
- *         connection is being re-established (counted).
+ * \return TCPSEC_ERR_NO_POLICY when no tunnel's configured subnets cover
+ *         the packet (counted).
+ * \return TCPSEC_ERR_TUNNEL_DOWN when a tunnel's subnets cover the packet
+ *         but no Child SA is installed for it, or when the matching Child
+ *         SA's TCP connection is being re-established (counted). Either
+ *         drop makes a static tunnel that waits to retry a failed
+ *         negotiation start it at once, like an acquire.
  * \return TCPSEC_ERR_BAD_INNER_PACKET for a packet that is not IPv4/IPv6.
  * \return TCPSEC_ERR_BUFFER_TOO_SMALL when headroom or tailroom is short.
  * \return TCPSEC_ERR_ESP_SEQ_EXHAUSTED or TCPSEC_ERR_SA_EXPIRED when the
@@ -876,6 +878,37 @@ typedef struct tcpsec_gw_child_status {
    *  stays until its Delete exchange is over. */
   uint8_t replaced;
 } tcpsec_gw_child_status;
+
+/**
+ * Gateway-wide drop counters, read with tcpsec_gw_get_stats(). Fields are
+ * only ever appended; set \c size before the call.
+ */
+typedef struct tcpsec_gw_stats {
+  /** Size of this struct as the caller sees it. */
+  size_t size;
+  /** Packets given to tcpsec_gw_send_packet() that no tunnel's configured
+   *  subnets cover (TCPSEC_ERR_NO_POLICY). */
+  uint64_t drops_no_policy;
+  /** Packets given to tcpsec_gw_send_packet() for a tunnel that has no
+   *  Child SA for them yet, or whose TCP connection is being
+   *  re-established (TCPSEC_ERR_TUNNEL_DOWN). */
+  uint64_t drops_tunnel_down;
+  /** Received packets and messages that belong to no tunnel: ESP with an
+   *  unknown SPI, IKE messages of unknown IKE SAs, IKE_SA_INIT requests
+   *  that no dial-up tunnel accepts, and UDP datagrams that are neither
+   *  IKE nor ESP. */
+  uint64_t drops_unknown;
+} tcpsec_gw_stats;
+
+/**
+ * \brief Read the gateway-wide drop counters.
+ * \param gw  Gateway.
+ * \param out Counters with \c size set; only the fields it covers are
+ *            written.
+ * \return 0, or TCPSEC_ERR_INVALID_ARGUMENT for a NULL pointer or a size
+ *         below that of the \c size field.
+ */
+TCPSEC_API int tcpsec_gw_get_stats(const tcpsec_gw *gw, tcpsec_gw_stats *out);
 
 /**
  * \brief Number of tunnel instances (static tunnels count as one each).

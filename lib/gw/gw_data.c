@@ -383,8 +383,10 @@ static int send_esp(struct tcpsec_gw *gw, struct gw_peer *peer, uint8_t *buf,
   }
 
   c = gw_conn_get(gw, peer->conn);
-  if (c == NULL || !c->connected)
+  if (c == NULL || !c->connected) {
+    gw->drops_tunnel_down++;
     return TCPSEC_ERR_TUNNEL_DOWN;
+  }
 
   if (peer->transport == TCPSEC_GW_ON_TCP_SEGMENTS && c->tracker != NULL &&
       gw->cb.raw_send != NULL) {
@@ -437,6 +439,9 @@ static void acquire(struct tcpsec_gw *gw, uint64_t now_ms) {
   }
 }
 
+static int tunnel_configured_for(const struct tcpsec_gw *gw,
+                                 const uint8_t *packet, size_t len);
+
 int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
                           size_t len, size_t cap, uint64_t now_ms) {
   struct gw_peer *peer = NULL;
@@ -461,7 +466,12 @@ int tcpsec_gw_send_packet(tcpsec_gw *gw, uint8_t *buf, size_t headroom,
 
   rv = tcpsec_sad_select(gw->sad, inner, len, &sa, &user);
   if (rv == TCPSEC_ERR_NO_POLICY) {
-    gw->drops_no_policy++;
+    if (tunnel_configured_for(gw, inner, len)) {
+      rv = TCPSEC_ERR_TUNNEL_DOWN;
+      gw->drops_tunnel_down++;
+    } else {
+      gw->drops_no_policy++;
+    }
     acquire(gw, now_ms);
   }
   if (rv != 0) {
@@ -559,6 +569,31 @@ static int ts_covers(const tcpsec_ike_traffic_selector *ts, uint8_t family,
          memcmp(addr, ts->end_addr, n) <= 0;
 }
 
+/* Return 1 when a tunnel's configured subnets cover a packet that no Child
+ * SA took, so that it counts as dropped for a down tunnel rather than for
+ * a missing policy. Only dropped packets get here, and a hub has few
+ * tunnels to visit. */
+static int tunnel_configured_for(const struct tcpsec_gw *gw,
+                                 const uint8_t *packet, size_t len) {
+  struct inner_tuple t;
+  size_t i, l, r;
+
+  if (inner_parse(packet, len, &t) != 0)
+    return 0;
+  for (i = 0; i < gw->tunnel_count; i++) {
+    const tcpsec_gw_tunnel_config *c = &gw->tunnels[i]->cfg;
+
+    for (l = 0; l < c->local_ts_count; l++) {
+      if (!ts_covers(&c->local_ts[l], t.family, t.proto, t.src, t.sport))
+        continue;
+      for (r = 0; r < c->remote_ts_count; r++)
+        if (ts_covers(&c->remote_ts[r], t.family, t.proto, t.dst, t.dport))
+          return 1;
+    }
+  }
+  return 0;
+}
+
 /* RFC 4301 section 5.2: a decrypted packet must match the selectors of the
  * SA it arrived on, or a peer could inject traffic for addresses it was
  * never granted. */
@@ -605,6 +640,8 @@ int gw_esp_input(struct tcpsec_gw *gw, struct gw_conn *conn,
     return TCPSEC_ERR_ESP_TRUNCATED;
   memcpy(gw->scratch, esp, len);
   n = tcpsec_sad_open(gw->sad, gw->scratch, len, now_ms, &off, NULL, &sa);
+  if (n == TCPSEC_ERR_ESP_UNKNOWN_SPI)
+    gw->drops_unknown++;
   if (n < 0)
     return (int)n;
   spi = tcpsec_load_be32(gw->scratch);

@@ -9,6 +9,21 @@
 #include "crypto/crypto.h"
 #include "gw/gw_internal.h"
 
+static int copy_out(void *dst, const void *src, size_t full);
+
+int tcpsec_gw_get_stats(const tcpsec_gw *gw, tcpsec_gw_stats *out) {
+  tcpsec_gw_stats s;
+
+  if (gw == NULL || out == NULL)
+    return TCPSEC_ERR_INVALID_ARGUMENT;
+  memset(&s, 0, sizeof(s));
+  s.size = sizeof(s);
+  s.drops_no_policy = gw->drops_no_policy;
+  s.drops_tunnel_down = gw->drops_tunnel_down;
+  s.drops_unknown = gw->drops_unknown;
+  return copy_out(out, &s, sizeof(s));
+}
+
 size_t tcpsec_gw_instance_count(const tcpsec_gw *gw) {
   return gw != NULL ? gw->peer_count : 0;
 }

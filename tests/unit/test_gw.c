@@ -647,8 +647,15 @@ static void bad_stream_closes_connection(void **state) {
                    TCPSEC_ERR_UNKNOWN_CONNECTION);
 }
 
+static void read_stats(struct fixture *f, tcpsec_gw_stats *stats) {
+  memset(stats, 0, sizeof(*stats));
+  stats->size = sizeof(*stats);
+  assert_int_equal(tcpsec_gw_get_stats(f->gw, stats), 0);
+}
+
 static void bad_udp_input_dropped(void **state) {
   struct fixture *f = *state;
+  tcpsec_gw_stats stats;
   tcpsec_ike_endpoint local, remote;
   uint8_t junk[64];
 
@@ -674,6 +681,12 @@ static void bad_udp_input_dropped(void **state) {
                    TCPSEC_ERR_INVALID_IKE_SPI);
   assert_int_equal(tcpsec_gw_udp_input(f->gw, NULL, &remote, junk, 64, 0),
                    TCPSEC_ERR_INVALID_ARGUMENT);
+  /* The first three count as packets of no tunnel; the call with a NULL
+   * address is rejected before its packet is read. */
+  read_stats(f, &stats);
+  assert_int_equal(stats.drops_unknown, 3);
+  assert_int_equal(stats.drops_no_policy, 0);
+  assert_int_equal(stats.drops_tunnel_down, 0);
 }
 
 static void send_packet_checks_buffer(void **state) {
@@ -692,27 +705,93 @@ static void send_packet_checks_buffer(void **state) {
                    TCPSEC_ERR_INVALID_ARGUMENT);
 }
 
-static void send_packet_without_tunnel(void **state) {
-  struct fixture *f = *state;
-  uint8_t buf[256];
+/* Write a UDP packet from `src`.5 to `dst`.5 (both /24 prefixes) after
+ * TCPSEC_GW_HEADROOM bytes of the 256-byte `buf`. */
+static void udp_packet(uint8_t *buf, const uint8_t src[3],
+                       const uint8_t dst[3]) {
   uint8_t *p = buf + TCPSEC_GW_HEADROOM;
 
-  memset(buf, 0, sizeof(buf));
+  memset(buf, 0, 256);
   p[0] = 0x45;
   p[3] = 28;
   p[8] = 64;
   p[9] = 17;
-  p[12] = 192;
-  p[13] = 168;
-  p[14] = 111;
+  memcpy(p + 12, src, 3);
   p[15] = 5;
-  p[16] = 10;
-  p[17] = 88;
+  memcpy(p + 16, dst, 3);
   p[19] = 5;
   p[25] = 8;
+}
+
+static void send_packet_without_tunnel(void **state) {
+  static const uint8_t spoke_lan[3] = {192, 168, 111};
+  static const uint8_t hub_lan[3] = {10, 88, 0};
+  struct fixture *f = *state;
+  tcpsec_gw_stats stats;
+  uint8_t buf[256];
+
+  udp_packet(buf, spoke_lan, hub_lan);
   assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 28,
                                          sizeof(buf), 0),
                    TCPSEC_ERR_NO_POLICY);
+  read_stats(f, &stats);
+  assert_int_equal(stats.drops_no_policy, 1);
+  assert_int_equal(stats.drops_tunnel_down, 0);
+}
+
+/* A packet in a tunnel's subnets before its Child SA exists is dropped as
+ * TUNNEL_DOWN; one outside every tunnel's subnets as NO_POLICY. */
+static void send_packet_before_tunnel_up(void **state) {
+  static const uint8_t spoke_lan[3] = {192, 168, 111};
+  static const uint8_t hub_lan[3] = {10, 88, 0};
+  static const uint8_t other_lan[3] = {172, 16, 9};
+  struct fixture *f = *state;
+  tcpsec_ike_traffic_selector local, remote;
+  tcpsec_gw_stats stats;
+  uint8_t buf[256];
+
+  local = f->ts;
+  memcpy(local.start_addr, spoke_lan, 3);
+  memcpy(local.end_addr, spoke_lan, 3);
+  local.start_addr[3] = 0;
+  local.end_addr[3] = 255;
+  remote = local;
+  memcpy(remote.start_addr, hub_lan, 3);
+  memcpy(remote.end_addr, hub_lan, 3);
+  f->t.local_ts = &local;
+  f->t.remote_ts = &remote;
+  assert_int_equal(tcpsec_gw_add_tunnel(f->gw, &f->t), 0);
+  assert_int_equal(tcpsec_gw_start(f->gw, 0), 0);
+
+  udp_packet(buf, spoke_lan, hub_lan);
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 28,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_TUNNEL_DOWN);
+  /* The reverse direction is not in the tunnel's subnets. */
+  udp_packet(buf, hub_lan, spoke_lan);
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 28,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_NO_POLICY);
+  udp_packet(buf, other_lan, hub_lan);
+  assert_int_equal(tcpsec_gw_send_packet(f->gw, buf, TCPSEC_GW_HEADROOM, 28,
+                                         sizeof(buf), 0),
+                   TCPSEC_ERR_NO_POLICY);
+  read_stats(f, &stats);
+  assert_int_equal(stats.drops_tunnel_down, 1);
+  assert_int_equal(stats.drops_no_policy, 2);
+  assert_int_equal(stats.drops_unknown, 0);
+
+  /* A caller's struct that ends after drops_no_policy gets only that. */
+  memset(&stats, 0xee, sizeof(stats));
+  stats.size = offsetof(tcpsec_gw_stats, drops_tunnel_down);
+  assert_int_equal(tcpsec_gw_get_stats(f->gw, &stats), 0);
+  assert_int_equal(stats.drops_no_policy, 2);
+  assert_int_equal(stats.drops_tunnel_down, 0xeeeeeeeeeeeeeeeeull);
+  stats.size = 0;
+  assert_int_equal(tcpsec_gw_get_stats(f->gw, &stats),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
+  assert_int_equal(tcpsec_gw_get_stats(NULL, &stats),
+                   TCPSEC_ERR_INVALID_ARGUMENT);
 }
 
 static void status_of_missing_instance(void **state) {
@@ -1110,6 +1189,8 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(bad_udp_input_dropped, setup, teardown),
     cmocka_unit_test_setup_teardown(send_packet_checks_buffer, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(send_packet_before_tunnel_up, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(send_packet_without_tunnel, setup,
                                     teardown),
