@@ -454,8 +454,9 @@ int tcpsec_ike_auth_cfg_load(tcpsec_ctx *ctx, const tcpsec_ike_config *pub,
                                     "trust_anchors; set one or the other");
     if (pub->credentials->ctx != ctx) {
       tcpsec_log(ctx, TCPSEC_LOG_ERROR, IKE_LOG,
-                 "invalid IKE SA configuration: the credentials belong to "
-                 "another library context");
+                 "invalid argument: the IKE SA configuration names "
+                 "credentials of another library context; create them with "
+                 "this context");
       return TCPSEC_ERR_INVALID_ARGUMENT;
     }
     if (!signs && !verifies)
