@@ -27,7 +27,7 @@ set -uo pipefail
 
 # The cases of the default test suite: both roles, direct and through NAT,
 # DPD, a TCP reset, and rekeys started by either side. They take about
-# 5 minutes in the guest; all 13 cases take about 9.
+# 5 minutes in the guest; all 13 cases take about 10.
 core_cases='^(spoke-to-pluto-nat|pluto-to-hub-direct|dpd-spoke|reset-spoke|rekey-ike|tcpsec-rekey-pfs)$'
 if [ -n "${TCPSEC_ESPINTCP_CASES:-}" ]; then
 	cases=$TCPSEC_ESPINTCP_CASES
