@@ -292,6 +292,34 @@ static void keep_old_spi(struct gw_peer *peer) {
   peer->spi_mapped = 0;
 }
 
+/* Route the initiator SPI of the redundant IKE SA of a simultaneous rekey
+ * (RFC 7296 section 2.8.2) to this instance, because its Delete exchange
+ * runs in the instance's handle. */
+static void route_redundant_spi(struct gw_peer *peer, const uint8_t spi_i[8]) {
+  int rv;
+
+  if (peer->old_spi_count == GW_OLD_IKE_SPIS) {
+    gw_ike_map_del(peer->gw, peer->old_spi_i[0], peer);
+    memmove(peer->old_spi_i[0], peer->old_spi_i[1],
+            (GW_OLD_IKE_SPIS - 1) * sizeof(peer->old_spi_i[0]));
+    peer->old_spi_count--;
+  }
+  rv = gw_ike_map_put(peer->gw, spi_i, peer);
+  if (rv != 0) {
+    gw_peer_log(peer, TCPSEC_LOG_ERROR,
+                "cannot route the redundant IKE SA %016llx: %s; its Delete "
+                "is dropped and the IKE SA expires by itself",
+                (unsigned long long)tcpsec_load_be64(spi_i),
+                tcpsec_strerror(rv));
+    return;
+  }
+  memcpy(peer->old_spi_i[peer->old_spi_count++], spi_i, 8);
+  gw_peer_log(peer, TCPSEC_LOG_INFO,
+              "IKE SA %016llx is redundant after a simultaneous rekey; its "
+              "Delete exchange runs here",
+              (unsigned long long)tcpsec_load_be64(spi_i));
+}
+
 static void cb_ike_rekeyed(void *user, tcpsec_ike_sa *sa,
                            const uint8_t old_spi_i[8],
                            const uint8_t old_spi_r[8]) {
@@ -303,19 +331,23 @@ static void cb_ike_rekeyed(void *user, tcpsec_ike_sa *sa,
   gw_peer_touch(peer);
   if (tcpsec_ike_sa_spis(sa, spi_i, spi_r) != 0)
     return;
-  if (memcmp(spi_i, peer->spi_i, 8) != 0) {
-    keep_old_spi(peer);
-    memcpy(peer->spi_i, spi_i, 8);
-    rv = gw_ike_map_put(peer->gw, spi_i, peer);
-    if (rv == 0)
-      peer->spi_mapped = 1;
-    else
-      gw_peer_log(peer, TCPSEC_LOG_ERROR,
-                  "cannot route the rekeyed IKE SA %016llx: %s; its "
-                  "messages are dropped",
-                  (unsigned long long)tcpsec_load_be64(spi_i),
-                  tcpsec_strerror(rv));
+  if (memcmp(spi_i, peer->spi_i, 8) == 0) {
+    /* The SPIs did not change: the call names a redundant IKE SA. */
+    if (memcmp(old_spi_i, spi_i, 8) != 0)
+      route_redundant_spi(peer, old_spi_i);
+    return;
   }
+  keep_old_spi(peer);
+  memcpy(peer->spi_i, spi_i, 8);
+  rv = gw_ike_map_put(peer->gw, spi_i, peer);
+  if (rv == 0)
+    peer->spi_mapped = 1;
+  else
+    gw_peer_log(peer, TCPSEC_LOG_ERROR,
+                "cannot route the rekeyed IKE SA %016llx: %s; its messages "
+                "are dropped",
+                (unsigned long long)tcpsec_load_be64(spi_i),
+                tcpsec_strerror(rv));
   peer->established_ms = peer->gw->now_ms;
   gw_peer_log(peer, TCPSEC_LOG_INFO,
               "IKE SA %016llx rekeyed; now %016llx/%016llx",

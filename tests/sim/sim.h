@@ -18,6 +18,9 @@
 
 #define SIM_MAX_NODES 256
 
+/* One-way delay of every datagram and TCP segment, in milliseconds. */
+#define SIM_LATENCY_MS 5
+
 typedef struct sim_options {
   uint64_t seed;
   unsigned spokes;          /* number of spokes */

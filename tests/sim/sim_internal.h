@@ -9,7 +9,6 @@
 #include "sim.h"
 
 #define SIM_HUB 0
-#define SIM_LATENCY_MS 5
 #define SIM_MAX_IDS (1u << 22)
 #define SIM_BUF 70000
 #define GW_SIM_MAX_CHILDREN 4

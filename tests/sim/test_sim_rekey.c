@@ -23,6 +23,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim.h"
 
@@ -336,6 +337,66 @@ static void hard_limit_deletes_pair(void **state) {
   sim_free(s);
 }
 
+/* Turn jitter off and make the hub's IKE SA rekey due one network latency
+ * later than the spoke's. The hub establishes its IKE SA that much
+ * earlier, so both rekey timers fire at the same moment. */
+static void same_moment_hook(void *user, unsigned node,
+                             tcpsec_gw_tunnel_config *t) {
+  (void)user;
+  t->rekey_jitter_percent = 0;
+  t->ike_lifetime_ms = 60000;
+  t->ike_rekey_ms = node == 0 ? 30000 + SIM_LATENCY_MS : 30000;
+}
+
+static uint64_t unknown_drops(const sim *s, unsigned node) {
+  tcpsec_gw_stats stats;
+
+  memset(&stats, 0, sizeof(stats));
+  stats.size = sizeof(stats);
+  assert_int_equal(tcpsec_gw_get_stats(sim_gateway(s, node), &stats), 0);
+  return stats.drops_unknown;
+}
+
+/* Hub and spoke rekey the IKE SA at the same moment over UDP (RFC 7296
+ * section 2.8.2). The side with the lowest nonce deletes the redundant new
+ * IKE SA it created. That Delete carries the redundant SA's SPIs, and the
+ * other side's instance must receive it instead of dropping it as unknown. */
+static void ike_rekey_collision_udp(void **state) {
+  sim_node_totals hub, spoke;
+  sim_options o;
+  sim_counts c;
+  sim *s;
+
+  (void)state;
+  sim_options_default(&o);
+  o.spokes = 1;
+  o.transport = TCPSEC_GW_TRANSPORT_UDP;
+  o.tunnel_hook = same_moment_hook;
+  s = sim_new(&o);
+  assert_non_null(s);
+  sim_start(s);
+  sim_run_until(s, 5000);
+  assert_int_equal(sim_tunnels_up(s), 1);
+
+  sim_run_until(s, 40000);
+  sim_get_totals(s, 0, &hub);
+  sim_get_totals(s, 1, &spoke);
+  assert_int_equal(hub.ike_rekeys, 1);
+  assert_int_equal(spoke.ike_rekeys, 1);
+  assert_true(hub.rekey_collisions + spoke.rekey_collisions >= 1);
+  assert_int_equal(unknown_drops(s, 0), 0);
+  assert_int_equal(unknown_drops(s, 1), 0);
+
+  sim_reset_counts(s);
+  sim_send_spoke_to_hub(s, 1, 10);
+  sim_send_hub_to_spoke(s, 1, 10);
+  sim_run_until(s, sim_now(s) + 1000);
+  sim_get_counts(s, &c);
+  assert_int_equal(c.delivered, 20);
+  assert_int_equal(sim_check_invariants(s), 0);
+  sim_free(s);
+}
+
 static void rekey_tcp_stream(void **state) {
   (void)state;
   rekey_many_cycles(TCPSEC_GW_TRANSPORT_TCP, 0);
@@ -359,6 +420,7 @@ int main(void) {
     cmocka_unit_test(rekey_for_packets_tcp),
     cmocka_unit_test(rekey_for_bytes_udp),
     cmocka_unit_test(hard_limit_deletes_pair),
+    cmocka_unit_test(ike_rekey_collision_udp),
   };
   return cmocka_run_group_tests_name("sim_rekey", tests, NULL, NULL);
 }
