@@ -277,18 +277,24 @@ static void cb_ike_keys(void *user, tcpsec_ike_sa *sa,
   gw->in_callback--;
 }
 
-/* Keep the previous initiator SPI routed to this instance: the old IKE SA
- * still sends and receives its Delete exchange under it. */
-static void keep_old_spi(struct gw_peer *peer) {
-  if (!peer->spi_mapped)
-    return;
+/* Add a mapped initiator SPI to the instance's old SPIs, unmapping the
+ * oldest one when the list is full. */
+static void push_old_spi(struct gw_peer *peer, const uint8_t spi_i[8]) {
   if (peer->old_spi_count == GW_OLD_IKE_SPIS) {
     gw_ike_map_del(peer->gw, peer->old_spi_i[0], peer);
     memmove(peer->old_spi_i[0], peer->old_spi_i[1],
             (GW_OLD_IKE_SPIS - 1) * sizeof(peer->old_spi_i[0]));
     peer->old_spi_count--;
   }
-  memcpy(peer->old_spi_i[peer->old_spi_count++], peer->spi_i, 8);
+  memcpy(peer->old_spi_i[peer->old_spi_count++], spi_i, 8);
+}
+
+/* Keep the previous initiator SPI routed to this instance: the old IKE SA
+ * still sends and receives its Delete exchange under it. */
+static void keep_old_spi(struct gw_peer *peer) {
+  if (!peer->spi_mapped)
+    return;
+  push_old_spi(peer, peer->spi_i);
   peer->spi_mapped = 0;
 }
 
@@ -298,12 +304,6 @@ static void keep_old_spi(struct gw_peer *peer) {
 static void route_redundant_spi(struct gw_peer *peer, const uint8_t spi_i[8]) {
   int rv;
 
-  if (peer->old_spi_count == GW_OLD_IKE_SPIS) {
-    gw_ike_map_del(peer->gw, peer->old_spi_i[0], peer);
-    memmove(peer->old_spi_i[0], peer->old_spi_i[1],
-            (GW_OLD_IKE_SPIS - 1) * sizeof(peer->old_spi_i[0]));
-    peer->old_spi_count--;
-  }
   rv = gw_ike_map_put(peer->gw, spi_i, peer);
   if (rv != 0) {
     gw_peer_log(peer, TCPSEC_LOG_ERROR,
@@ -313,7 +313,7 @@ static void route_redundant_spi(struct gw_peer *peer, const uint8_t spi_i[8]) {
                 tcpsec_strerror(rv));
     return;
   }
-  memcpy(peer->old_spi_i[peer->old_spi_count++], spi_i, 8);
+  push_old_spi(peer, spi_i);
   gw_peer_log(peer, TCPSEC_LOG_INFO,
               "IKE SA %016llx is redundant after a simultaneous rekey; its "
               "Delete exchange runs here",

@@ -289,6 +289,19 @@ static void rekey_for_bytes_udp(void **state) {
   rekey_for_volume(TCPSEC_GW_TRANSPORT_UDP, 1);
 }
 
+/* Send 10 packets each way between the hub and spoke 1 and check that all
+ * 20 arrive. */
+static void ten_packets_each_way(sim *s) {
+  sim_counts c;
+
+  sim_reset_counts(s);
+  sim_send_spoke_to_hub(s, 1, 10);
+  sim_send_hub_to_spoke(s, 1, 10);
+  sim_run_until(s, sim_now(s) + 1000);
+  sim_get_counts(s, &c);
+  assert_int_equal(c.delivered, 20);
+}
+
 /* With rekeys off, a pair that reaches its hard packet limit is deleted,
  * and the static tunnel, left without Child SA, negotiates a new one. */
 static void hard_limit_deletes_pair(void **state) {
@@ -327,12 +340,7 @@ static void hard_limit_deletes_pair(void **state) {
   assert_int_equal(t.child_created, 2);
   assert_int_equal(t.child_pairs, 1);
 
-  sim_reset_counts(s);
-  sim_send_spoke_to_hub(s, 1, 10);
-  sim_send_hub_to_spoke(s, 1, 10);
-  sim_run_until(s, sim_now(s) + 1000);
-  sim_get_counts(s, &c);
-  assert_int_equal(c.delivered, 20);
+  ten_packets_each_way(s);
   assert_int_equal(sim_check_invariants(s), 0);
   sim_free(s);
 }
@@ -364,7 +372,6 @@ static uint64_t unknown_drops(const sim *s, unsigned node) {
 static void ike_rekey_collision_udp(void **state) {
   sim_node_totals hub, spoke;
   sim_options o;
-  sim_counts c;
   sim *s;
 
   (void)state;
@@ -387,12 +394,7 @@ static void ike_rekey_collision_udp(void **state) {
   assert_int_equal(unknown_drops(s, 0), 0);
   assert_int_equal(unknown_drops(s, 1), 0);
 
-  sim_reset_counts(s);
-  sim_send_spoke_to_hub(s, 1, 10);
-  sim_send_hub_to_spoke(s, 1, 10);
-  sim_run_until(s, sim_now(s) + 1000);
-  sim_get_counts(s, &c);
-  assert_int_equal(c.delivered, 20);
+  ten_packets_each_way(s);
   assert_int_equal(sim_check_invariants(s), 0);
   sim_free(s);
 }
